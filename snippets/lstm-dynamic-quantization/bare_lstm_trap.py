@@ -1,0 +1,19 @@
+"""quantize_dynamic replaces child modules only: a bare nn.LSTM passed as the root comes back as it was."""
+import warnings
+
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+bare = nn.LSTM(input_size=8, hidden_size=16)
+wrapped = nn.Sequential(nn.LSTM(input_size=8, hidden_size=16))
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # the deprecation warnings are shown on the post-training quantization page
+    quantized_bare = torch.ao.quantization.quantize_dynamic(bare, {nn.LSTM}, dtype=torch.qint8)
+    quantized_wrapped = torch.ao.quantization.quantize_dynamic(wrapped, {nn.LSTM}, dtype=torch.qint8)
+
+for label, module in [("bare nn.LSTM as root", quantized_bare), ("nn.LSTM inside a container", quantized_wrapped[0])]:
+    print(f"{label}: {type(module).__module__}.{type(module).__name__}")
+print("bare root returned as the same object:", quantized_bare is bare)
+print("bare root weight dtype:", quantized_bare.weight_ih_l0.dtype)

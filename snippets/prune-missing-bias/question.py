@@ -1,0 +1,16 @@
+import torch
+import torch.nn as nn
+import torch.nn.utils.prune as prune
+
+
+class ConvModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3, bias=False)
+
+
+model = ConvModel()
+try:
+    prune.l1_unstructured(model.conv, name='bias', amount=0.3)
+except Exception as error:
+    print(f"{type(error).__name__}: {error}")
