@@ -2,9 +2,6 @@
 import platform
 from importlib.metadata import version
 
-import torch
-
 print(f"{'python':<14}{platform.python_version()} on {platform.system()} {platform.machine()}")
 for package in ["torch", "torchao", "scikit-learn", "matplotlib", "markdown-exec", "mkdocs-material"]:
     print(f"{package:<14}{version(package)}")
-print(f"{'torch threads':<14}{torch.get_num_threads()}")

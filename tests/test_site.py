@@ -1,0 +1,54 @@
+"""The built site shows, for every snippet on every page, its current source and exactly its recorded output."""
+import subprocess
+import sys
+
+import pytest
+from bs4 import BeautifulSoup
+from snippet_outputs import ROOT, UPDATE_FLAG, Inclusion, all_inclusions, diff, mask_measured
+
+INCLUSIONS = all_inclusions()
+
+
+def built_page(site, inclusion: Inclusion) -> str:
+    stem = inclusion.page.with_suffix("")
+    html = site / ("index.html" if stem.name == "index" else stem / "index.html")
+    return html.read_text(encoding="utf-8")
+
+
+def check_page_shows_recording(html: str, inclusion: Inclusion) -> None:
+    snippet = inclusion.snippet
+    recorded = snippet.recorded.read_text(encoding="utf-8")
+    title = BeautifulSoup(html, "html.parser").find("span", class_="filename", string=str(snippet.path))
+    assert title is not None, f"{inclusion.page} shows no source block titled {snippet.path}"
+    source_block = title.find_parent("div", class_="highlight")
+    assert source_block.code.get_text().strip("\n") == snippet.path.read_text(encoding="utf-8").strip("\n"), (
+        f"{inclusion.page} shows another source than {snippet.path}"
+    )
+    if inclusion.html:
+        assert recorded.strip() in html, f"{inclusion.page} does not show the recorded figure of {snippet.path}"
+        return
+    output_block = source_block.find_next_sibling()
+    assert output_block is not None and "highlight" in output_block.get("class", []), (
+        f"{inclusion.page}: no output block after {snippet.path}"
+    )
+    shown = mask_measured(output_block.code.get_text())
+    assert shown.strip("\n") == recorded.strip("\n"), (
+        f"{inclusion.page} shows something else than the recorded output of {snippet.path}:\n{diff(recorded, shown)}"
+    )
+
+
+def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig):
+    if pytestconfig.getoption(UPDATE_FLAG):
+        pytest.skip("recordings are being rewritten: run the tests again to check the site against them")
+    assert INCLUSIONS, "no page includes an executed snippet"
+    # One build for every page: the build runs all snippets in a single process, in page order.
+    build = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr}"
+    for inclusion in INCLUSIONS:
+        with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
+            check_page_shows_recording(built_page(tmp_path, inclusion), inclusion)
