@@ -15,26 +15,27 @@ def built_page(site, inclusion: Inclusion) -> str:
     return html.read_text(encoding="utf-8")
 
 
-def check_page_shows_recording(html: str, inclusion: Inclusion) -> None:
+def problem_on_page(html: str, inclusion: Inclusion) -> str | None:
+    """What is wrong with how the built page shows this snippet, or None."""
     snippet = inclusion.snippet
     recorded = snippet.recorded.read_text(encoding="utf-8")
     title = BeautifulSoup(html, "html.parser").find("span", class_="filename", string=str(snippet.path))
-    assert title is not None, f"{inclusion.page} shows no source block titled {snippet.path}"
+    if title is None:
+        return f"{inclusion.page} shows no source block titled {snippet.path}"
     source_block = title.find_parent("div", class_="highlight")
-    assert source_block.code.get_text().strip("\n") == snippet.path.read_text(encoding="utf-8").strip("\n"), (
-        f"{inclusion.page} shows another source than {snippet.path}"
-    )
+    if source_block.code.get_text().strip("\n") != snippet.path.read_text(encoding="utf-8").strip("\n"):
+        return f"{inclusion.page} shows another source than {snippet.path}"
     if inclusion.html:
-        assert recorded.strip() in html, f"{inclusion.page} does not show the recorded figure of {snippet.path}"
-        return
+        if recorded.strip() not in html:
+            return f"{inclusion.page} does not show the recorded figure of {snippet.path}"
+        return None
     output_block = source_block.find_next_sibling()
-    assert output_block is not None and "highlight" in output_block.get("class", []), (
-        f"{inclusion.page}: no output block after {snippet.path}"
-    )
+    if output_block is None or "highlight" not in output_block.get("class", []):
+        return f"{inclusion.page} shows no output block after {snippet.path}"
     shown = mask_measured(output_block.code.get_text())
-    assert shown.strip("\n") == recorded.strip("\n"), (
-        f"{inclusion.page} shows something else than the recorded output of {snippet.path}:\n{diff(recorded, shown)}"
-    )
+    if shown.strip("\n") != recorded.strip("\n"):
+        return f"{inclusion.page} shows something else than the recorded output of {snippet.path}:\n{diff(recorded, shown)}"
+    return None
 
 
 def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig):
@@ -48,7 +49,10 @@ def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig)
         capture_output=True,
         text=True,
     )
-    assert build.returncode == 0, f"mkdocs build --strict failed:\n{build.stderr}"
+    if build.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)
     for inclusion in INCLUSIONS:
         with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
-            check_page_shows_recording(built_page(tmp_path, inclusion), inclusion)
+            problem = problem_on_page(built_page(tmp_path, inclusion), inclusion)
+            if problem:
+                pytest.fail(problem, pytrace=False)
