@@ -44,20 +44,21 @@ def pruned(amount, how):
 baseline = accuracy(model)
 amounts = [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
 methods = {"l1": "L1 per layer", "global": "L1 global", "random": "random per layer"}
-drops = {how: [] for how in methods}
+accuracies = {how: [] for how in methods}
 print(f"baseline accuracy: {baseline:.2f}%  (test set of {len(y_test)} digits)")
+print("each cell: test accuracy % after pruning (drop in points)")
 print()
-print(f"{'amount':>6}" + "".join(f"{label:>18}" for label in methods.values()) + "   (accuracy %, drop in points)")
+print(f"{'amount':>6}" + "".join(f"{label:>18}" for label in methods.values()))
 for amount in amounts:
     row = f"{amount:>6.2f}"
     for how in methods:
         acc = accuracy(pruned(amount, how))
-        drops[how].append(baseline - acc)
+        accuracies[how].append(acc)
         row += f"{acc:>10.2f} ({baseline - acc:+6.2f})"
     print(row)
 
 print()
 for how, label in methods.items():
-    first_over = next((a for a, d in zip(amounts, drops[how]) if d >= 2.0), None)
+    first_over = next((a for a, acc in zip(amounts, accuracies[how]) if baseline - acc >= 2.0), None)
     safe = [a for a in amounts if first_over is None or a < first_over]
     print(f"{label}: amounts up to {safe[-1]:.2f} lose under 2 points; {first_over:.2f} is the first to lose more")
