@@ -1,6 +1,9 @@
 """Every snippet, run as the build runs it and as a reader runs it, prints its recorded output."""
+import re
+
 import pytest
 from snippet_outputs import (
+    DOCS,
     RECORDED,
     ROOT,
     UPDATE_COMMAND,
@@ -46,6 +49,18 @@ def test_snippet_prints_its_recording(snippet: Snippet, request):
             f"{diff(output, standalone)}",
             pytrace=False,
         )
+
+
+def test_every_executed_block_includes_a_snippet_file():
+    # Code typed straight into a page would run at build time but escape every check here.
+    executed = {
+        str(page.relative_to(DOCS)): len(re.findall(r'^```\w+ [^\n]*exec="(?:on|1|true)"', page.read_text(), re.MULTILINE))
+        for page in sorted(DOCS.rglob("*.md"))
+    }
+    included = {page: sum(str(i.page) == page for i in all_inclusions()) for page in executed}
+    typed_in = [page for page in executed if executed[page] != included[page]]
+    assert typed_in == [], 'pages with an executed block that is not `--8<-- "snippets/<slug>/<name>.py"` alone'
+
 
 
 def test_every_snippet_is_on_a_page():
