@@ -7,6 +7,7 @@ from bs4 import BeautifulSoup
 from snippet_outputs import ROOT, UPDATE_FLAG, Inclusion, all_inclusions, diff, mask_measured
 
 INCLUSIONS = all_inclusions()
+BUILD_TIMEOUT_SECONDS = 600  # a hung snippet must not hold the suite for CI's 90 minutes
 
 
 def built_page(site, inclusion: Inclusion) -> str:
@@ -48,6 +49,7 @@ def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig)
         cwd=ROOT,
         capture_output=True,
         text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
     )
     if build.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)
