@@ -2,6 +2,6 @@
 import platform
 from importlib.metadata import version
 
-print(f"{'python':<14}{platform.python_version()} on {platform.system()} {platform.machine()}")
+print(f"{'python':<16}{platform.python_version()} on {platform.system()} {platform.machine()}")
 for package in ["torch", "torchao", "scikit-learn", "matplotlib", "markdown-exec", "mkdocs-material"]:
-    print(f"{package:<14}{version(package)}")
+    print(f"{package:<16}{version(package)}")
