@@ -1,4 +1,5 @@
 """The built site shows, for every snippet on every page, its current source and exactly its recorded output."""
+import re
 import subprocess
 import sys
 
@@ -39,6 +40,22 @@ def problem_on_page(html: str, inclusion: Inclusion) -> str | None:
     return None
 
 
+def outside_requests(site) -> list[str]:
+    """Resources the built site would fetch from another host: the site must work offline."""
+    found = []
+    for html in sorted(site.rglob("*.html")):
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        for tag, attribute in [("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")]:
+            for element in soup.find_all(tag, attrs={attribute: re.compile(r"^(https?:)?//")}):
+                if tag == "link" and not {"stylesheet", "preload", "icon"} & set(element.get("rel", [])):
+                    continue
+                found.append(f"{html.relative_to(site)}: <{tag} {attribute}={element[attribute]}>")
+    for css in sorted(site.rglob("*.css")):
+        for url in re.findall(r"""(?:@import\s*|url\(\s*)["']?((?:https?:)?//[^"')\s]+)""", css.read_text(encoding="utf-8")):
+            found.append(f"{css.relative_to(site)}: {url}")
+    return found
+
+
 def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig):
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip("recordings are being rewritten: run the tests again to check the site against them")
@@ -53,6 +70,8 @@ def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig)
     )
     if build.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)
+    with subtests.test(check="no request to another host"):
+        assert outside_requests(tmp_path) == []
     for inclusion in INCLUSIONS:
         with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
             problem = problem_on_page(built_page(tmp_path, inclusion), inclusion)
