@@ -12,9 +12,9 @@ BUILD_TIMEOUT_SECONDS = 600  # a hung snippet must not hold the suite for CI's 9
 
 
 def built_page(site, inclusion: Inclusion) -> str:
-    stem = inclusion.page.with_suffix("")
-    html = site / ("index.html" if stem.name == "index" else stem / "index.html")
-    return html.read_text(encoding="utf-8")
+    stem = inclusion.page.with_suffix("")  # docs/a/b.md is built as a/b/index.html, docs/a/index.md as a/index.html
+    page_dir = stem.parent if stem.name == "index" else stem
+    return (site / page_dir / "index.html").read_text(encoding="utf-8")
 
 
 def problem_on_page(html: str, inclusion: Inclusion) -> str | None:
