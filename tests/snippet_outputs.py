@@ -22,7 +22,8 @@ SNIPPET_ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 # A figure printed as "~1.234" was measured (a latency): only its presence is compared.
 MEASURED = re.compile(r"~\d+(?:\.\d+)?")
 
-# An executed block that includes one snippet file, as the pages write it.
+# Any executed block, and the one form the pages may use: a block that includes one snippet file.
+EXECUTED_BLOCK = re.compile(r'^```\w+ [^\n]*exec="(?:on|1|true)"', re.MULTILINE)
 EXECUTED_INCLUDE = re.compile(
     r'^```python exec="on"(?P<options>[^\n]*)\n--8<-- "(?P<path>snippets/[^"]+)"\n```$', re.MULTILINE
 )

@@ -1,9 +1,10 @@
 """Every snippet, run as the build runs it and as a reader runs it, prints its recorded output."""
-import re
+from collections import Counter
 
 import pytest
 from snippet_outputs import (
     DOCS,
+    EXECUTED_BLOCK,
     RECORDED,
     ROOT,
     UPDATE_COMMAND,
@@ -53,14 +54,13 @@ def test_snippet_prints_its_recording(snippet: Snippet, request):
 
 def test_every_executed_block_includes_a_snippet_file():
     # Code typed straight into a page would run at build time but escape every check here.
-    executed = {
-        str(page.relative_to(DOCS)): len(re.findall(r'^```\w+ [^\n]*exec="(?:on|1|true)"', page.read_text(), re.MULTILINE))
+    included = Counter(str(inclusion.page) for inclusion in all_inclusions())
+    typed_in = [
+        str(page.relative_to(DOCS))
         for page in sorted(DOCS.rglob("*.md"))
-    }
-    included = {page: sum(str(i.page) == page for i in all_inclusions()) for page in executed}
-    typed_in = [page for page in executed if executed[page] != included[page]]
+        if len(EXECUTED_BLOCK.findall(page.read_text(encoding="utf-8"))) != included[str(page.relative_to(DOCS))]
+    ]
     assert typed_in == [], 'pages with an executed block that is not `--8<-- "snippets/<slug>/<name>.py"` alone'
-
 
 
 def test_every_snippet_is_on_a_page():
