@@ -1,7 +1,11 @@
+import os
 import sys
 from pathlib import Path
 
+# Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
+os.environ["OMP_NUM_THREADS"] = "1"
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "hooks"))
 
 from snippet_outputs import UPDATE_FLAG  # noqa: E402
 
@@ -10,5 +14,15 @@ def pytest_addoption(parser):
     parser.addoption(
         UPDATE_FLAG,
         action="store_true",
-        help="rewrite tests/recorded/ with what each snippet prints now (the only way recordings are written)",
+        help="rewrite tests/recorded/ with what each selected snippet prints now (the only way recordings "
+        "are written); select one page's or one snippet's with -k, e.g. -k pruning-count",
     )
+
+
+def pytest_terminal_summary(terminalreporter):
+    # Test workers run elsewhere (xdist): what they re-recorded comes back in the reports.
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in report.user_properties:
+            if name == "re-recorded":
+                terminalreporter.write_sep("-", f"re-recorded {value['recording']}")
+                terminalreporter.write_line(value["diff"])

@@ -7,40 +7,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from executed_snippets import EXECUTED_INCLUDE, SnippetFailed, run_snippet, timeout_seconds
+
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
 DOCS = ROOT / "docs"
 RECORDED = ROOT / "tests" / "recorded"
 UPDATE_FLAG = "--update-recorded"
 UPDATE_COMMAND = f".venv/bin/pytest {UPDATE_FLAG}"
-TIMEOUT_SECONDS = 300
 # Two test workers share two cores: one OpenMP thread per snippet keeps torch's spinning threads
-# from starving each other. The build runs with torch's default, so the site test also proves
-# that outputs do not depend on the thread count.
+# from starving each other (conftest.py sets it for the forked runs too). The build runs with
+# torch's default, so the site test also proves that outputs do not depend on the thread count.
 SNIPPET_ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 # A figure printed as "~1.234" was measured (a latency): only its presence is compared.
 MEASURED = re.compile(r"~\d+(?:\.\d+)?")
-
-# Any executed block, and the one form the pages may use: a block that includes one snippet file.
-EXECUTED_BLOCK = re.compile(r'^```\w+ [^\n]*exec="(?:on|1|true)"', re.MULTILINE)
-EXECUTED_INCLUDE = re.compile(
-    r'^```python exec="on"(?P<options>[^\n]*)\n--8<-- "(?P<path>snippets/[^"]+)"\n```$', re.MULTILINE
-)
-
-# markdown-exec's own runner, the one the build calls for every block: same globals, same print capture.
-RUN_LIKE_THE_BUILD = """
-import sys
-from markdown_exec._internal.formatters.base import ExecutionError
-from markdown_exec._internal.formatters.python import _run_python
-
-path = sys.argv[1]
-try:
-    output = _run_python(open(path, encoding="utf-8").read(), id=path)
-except ExecutionError as error:
-    sys.exit(str(error))
-sys.stdout.write(output)
-"""
 
 
 def mask_measured(text: str) -> str:
@@ -68,22 +49,25 @@ class Snippet:
     def recorded(self) -> Path:
         return RECORDED / self.slug / f"{self.path.stem}.txt"
 
-    def _run(self, *args: str) -> str:
+    def run_like_the_build(self) -> str:
+        """The build's own runner: a child forked from this process, stopped at the time limit."""
+        try:
+            return run_snippet((ROOT / self.path).read_text(encoding="utf-8"), self.path.as_posix(), cwd=ROOT)
+        except SnippetFailed as error:
+            raise AssertionError(str(error)) from None
+
+    def run_standalone(self) -> str:
+        """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it."""
         try:
             done = subprocess.run(
-                [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, env=SNIPPET_ENV
+                [sys.executable, str(self.path)],
+                cwd=ROOT, capture_output=True, text=True, timeout=timeout_seconds(), env=SNIPPET_ENV,
             )
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.path}: still running after {TIMEOUT_SECONDS} s, stopped") from None
+            raise AssertionError(f"{self.path}: still running after {timeout_seconds():g} s, stopped") from None
         if done.returncode != 0:
             raise AssertionError(f"{self.path} raised:\n{done.stderr}")
         return done.stdout
-
-    def run_like_the_build(self) -> str:
-        return self._run("-c", RUN_LIKE_THE_BUILD, str(self.path))
-
-    def run_standalone(self) -> str:
-        return self._run(str(self.path))
 
 
 def all_snippets() -> list[Snippet]:

@@ -1,4 +1,5 @@
 """The built site shows, for every snippet on every page, its current source and exactly its recorded output."""
+import os
 import re
 import subprocess
 import sys
@@ -60,13 +61,14 @@ def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig)
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip("recordings are being rewritten: run the tests again to check the site against them")
     assert INCLUSIONS, "no page includes an executed snippet"
-    # One build for every page: the build runs all snippets in a single process, in page order.
+    # One build for every page, executing every snippet: the comparison never reads the cache.
     build = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,
+        env={**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "SNIPPET_CACHE": "off"},
     )
     if build.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)

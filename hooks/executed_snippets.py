@@ -1,0 +1,316 @@
+"""MkDocs hook: how the site runs its snippets, caches their outputs, and checks its pages.
+
+markdown-exec renders every executed block; this hook replaces only the function that runs the
+code. Each snippet runs as `python snippets/<slug>/<name>.py` would, in a child forked from the
+build (torch is imported once, not once per snippet), with a time limit; its stdout is the
+output. Outputs are cached under `.cache/executed-snippets/`, keyed on everything that shapes
+them, so a prose edit under `mkdocs serve` executes nothing.
+
+Settings (environment variables):
+    SNIPPET_CACHE=off     run every snippet, read and write no cache (CI and the tests do this)
+    SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import hashlib
+import importlib
+import json
+import logging
+import os
+import re
+import selectors
+import signal
+import sys
+import time
+import traceback
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / ".cache" / "executed-snippets"
+DEFAULT_TIMEOUT_SECONDS = 120
+# Versions that shape what a snippet prints: a new release of any of them re-executes everything.
+KEY_PACKAGES = ("torch", "torchao", "numpy", "scikit-learn", "matplotlib", "markdown-exec")
+
+# Any executed block, and the one form pages may use: a block holding one snippet include.
+EXECUTED_BLOCK = re.compile(r'^```\w+ [^\n]*exec="(?:on|1|true)"', re.MULTILINE)
+EXECUTED_INCLUDE = re.compile(
+    r'^```python exec="on"(?P<options>[^\n]*)\n--8<-- "(?P<path>[^"]+)"\n```$', re.MULTILINE
+)
+# A snippet may run another one (runpy.run_path): its source is part of the cache key too.
+SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
+# What every question page (a page inside a section folder) shows, in its reader's order.
+QUESTION_PAGE_PARTS = {
+    "the question": re.compile(r"^## The question$", re.MULTILINE),
+    "the hint": re.compile(r'^\?\?\?\+? tip "Hint"', re.MULTILINE),
+    "the usual answer": re.compile(r'^\?\?\?\+? question "The usual answer', re.MULTILINE),
+}
+
+log = logging.getLogger("mkdocs.hooks.executed_snippets")
+
+
+class SnippetFailed(Exception):
+    """A snippet raised, exited with an error, or ran out of time; the message says which and where."""
+
+
+def timeout_seconds() -> float:
+    return float(os.environ.get("SNIPPET_TIMEOUT", DEFAULT_TIMEOUT_SECONDS))
+
+
+def cache_enabled() -> bool:
+    return os.environ.get("SNIPPET_CACHE", "on").lower() not in {"off", "0", "false", "no"}
+
+
+# --- running one snippet ------------------------------------------------------------------------
+
+
+def _import_quietly(names) -> None:
+    for name in names:
+        if name not in sys.modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - the child raises it again, where it can be reported
+                continue
+
+
+def _warm_imports(code: str) -> None:
+    """Import in this process what the snippet imports, so that forked children share the cost."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return  # the child reports it, with file and line
+    for node in tree.body:
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        _import_quietly(names)
+
+
+def _child(code: str, path: str, cwd: Path, stdout_fd: int, stderr_fd: int, modules_fd: int) -> None:
+    """In the forked child: become `python <path>`, run, and exit without returning."""
+    status = 1
+    imported_before = set(sys.modules)
+    try:
+        os.chdir(cwd)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.argv = [path]
+        sys.path[0] = str((cwd / path).parent)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        try:
+            exec(compile(code, path, "exec"), {"__name__": "__main__", "__file__": path, "__builtins__": builtins})  # noqa: S102
+            status = 0
+        except SystemExit as exit_:
+            status = 0 if exit_.code in (None, 0) else 1
+            if status:
+                print(f"SystemExit: {exit_.code}", file=sys.stderr)
+        except BaseException as error:  # noqa: BLE001
+            # Drop this frame: the traceback starts at the snippet's own file and line.
+            traceback.print_exception(type(error), error, error.__traceback__.tb_next)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # noqa: BLE001, S110
+                pass
+        os.write(modules_fd, "\n".join(sorted(set(sys.modules) - imported_before)).encode())
+        os._exit(status)
+
+
+def run_snippet(code: str, path: str, cwd: Path = ROOT, timeout: float | None = None) -> str:
+    """What `python <path>` prints to stdout, for `code` read from it; raises SnippetFailed.
+
+    Runs in a child forked from this process (a fresh process that starts with this one's
+    imports), so no state leaks from one snippet to the next and a hung one can be stopped.
+    """
+    timeout = timeout_seconds() if timeout is None else timeout
+    _warm_imports(code)
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    modules_read, modules_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        for fd in (out_read, err_read, modules_read):
+            os.close(fd)
+        _child(code, path, cwd, out_write, err_write, modules_write)
+    for fd in (out_write, err_write, modules_write):
+        os.close(fd)
+    chunks: dict[int, list[bytes]] = {out_read: [], err_read: [], modules_read: []}
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        for fd in chunks:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                for fd in chunks:
+                    os.close(fd)
+                raise SnippetFailed(
+                    f"{path}: still running after {timeout:g} s, stopped "
+                    f"(the limit is SNIPPET_TIMEOUT, default {DEFAULT_TIMEOUT_SECONDS} s)"
+                )
+            for key, _ in selector.select(remaining):
+                data = os.read(key.fd, 65536)
+                if data:
+                    chunks[key.fd].append(data)
+                else:
+                    selector.unregister(key.fd)
+                    os.close(key.fd)
+    _, status = os.waitpid(pid, 0)
+    stdout = b"".join(chunks[out_read]).decode("utf-8", "replace")
+    stderr = b"".join(chunks[err_read]).decode("utf-8", "replace")
+    # Modules torch imports lazily (torch._dynamo on a first optimizer step: about 1 s): the
+    # next children start with them.
+    _import_quietly(b"".join(chunks[modules_read]).decode().split())
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SnippetFailed(f"{path} raised:\n{_traceback_only(stderr)}")
+    return stdout
+
+
+def _traceback_only(stderr: str) -> str:
+    """The traceback, without the library noise (torchao's load messages) printed before it."""
+    start = stderr.rfind("Traceback (most recent call last):")
+    return stderr[start:] if start >= 0 else stderr
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+
+def _environment() -> dict[str, str]:
+    versions = {"python": sys.version}
+    for package in KEY_PACKAGES:
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "absent"
+    versions["runner"] = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return versions
+
+
+def cache_key(code: str, options: dict, cwd: Path = ROOT) -> str:
+    referenced = {
+        path: (cwd / path).read_text(encoding="utf-8") if (cwd / path).is_file() else None
+        for path in sorted(set(SNIPPET_PATH.findall(code)))
+    }
+    material = json.dumps([code, options, referenced, _environment()], sort_keys=True, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class Build:
+    """What one build executed, reused and checked."""
+
+    def __init__(self) -> None:
+        self.executed: list[str] = []
+        self.from_cache: list[str] = []
+        self.keys_used: set[str] = set()
+        self.pages_seen = 0
+        self.documentation_pages = 0
+        self.included: set[str] = set()
+
+
+build = Build()
+
+
+def _run_for_markdown_exec(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: str) -> str:  # noqa: A002
+    """Stands in for markdown-exec's `_run_python`: same arguments, same ExecutionError on failure."""
+    from markdown_exec._internal.formatters.base import ExecutionError
+    from markdown_exec._internal.rendering import code_block
+
+    path = extra.get("title", "")
+    if session:
+        raise ExecutionError(code_block("text", f"{path}: session= is not supported, every snippet runs on its own"))
+    if not SNIPPET_PATH.fullmatch(path):
+        raise ExecutionError(code_block("text", f'an executed block needs title="snippets/<slug>/<name>.py", got {path!r}'))
+    options = {"returncode": returncode, "id": id, **extra}
+    key = cache_key(code, options)
+    entry = CACHE_DIR / f"{key}.json"
+    build.keys_used.add(key)
+    if cache_enabled() and entry.is_file():
+        build.from_cache.append(path)
+        return json.loads(entry.read_text(encoding="utf-8"))["output"]
+    try:
+        output = run_snippet(code, path)
+    except SnippetFailed as error:
+        raise ExecutionError(code_block("text", str(error))) from None
+    build.executed.append(path)
+    if cache_enabled():
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        entry.write_text(json.dumps({"snippet": path, "output": output}), encoding="utf-8")
+    return output
+
+
+# --- MkDocs events ------------------------------------------------------------------------------
+
+
+def on_config(config):
+    from markdown_exec._internal.formatters import python as python_formatter
+
+    # markdown-exec looks this name up at call time, for every python block.
+    python_formatter._run_python = _run_for_markdown_exec
+    return config
+
+
+def on_pre_build(config):
+    global build  # noqa: PLW0603 - one Build per build, also under `mkdocs serve`
+    build = Build()
+
+
+def on_files(files, config):
+    build.documentation_pages = sum(1 for file in files if file.is_documentation_page())
+    return files
+
+
+def _line(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def on_page_markdown(markdown, page, config, files):
+    build.pages_seen += 1
+    source = Path(page.file.abs_src_path).read_text(encoding="utf-8")  # with front matter: true line numbers
+    where = f"docs/{page.file.src_path}"
+    project = Path(config.config_file_path).parent
+    includes = list(EXECUTED_INCLUDE.finditer(source))
+    include_starts = {match.start() for match in includes}
+    for block in EXECUTED_BLOCK.finditer(source):
+        if block.start() not in include_starts:
+            log.warning(
+                f'{where}:{_line(source, block.start())}: an executed block must hold one line, '
+                f'--8<-- "snippets/<slug>/<name>.py", so that the tests run the same code'
+            )
+    for match in includes:
+        line, path = _line(source, match.start()), match["path"]
+        if not (project / path).is_file():
+            raise PluginError(f"{where}:{line + 1}: includes {path}, which does not exist")
+        if not SNIPPET_PATH.fullmatch(path):
+            log.warning(f"{where}:{line + 1}: includes {path}: snippets live at snippets/<slug>/<name>.py")
+        if f'title="{path}"' not in match["options"]:
+            log.warning(f'{where}:{line}: the block that runs {path} needs title="{path}", the file readers copy')
+        build.included.add(path)
+    if "/" in page.file.src_path:  # a page inside a section folder is a question page
+        for part, pattern in QUESTION_PAGE_PARTS.items():
+            if not pattern.search(source):
+                log.warning(f"{where}: a question page needs {part} ({pattern.pattern.strip('^$')})")
+    return markdown
+
+
+def on_post_build(config):
+    project = Path(config.config_file_path).parent
+    if build.pages_seen == build.documentation_pages:  # every page was rendered: the checks saw them all
+        for snippet in sorted((project / "snippets").glob("*/*.py")):
+            path = snippet.relative_to(project).as_posix()
+            if path not in build.included:
+                log.warning(f"{path}: no page includes this snippet")
+        if cache_enabled() and CACHE_DIR.is_dir():
+            for entry in CACHE_DIR.glob("*.json"):
+                if entry.stem not in build.keys_used:
+                    entry.unlink()  # stale: its snippet, options or environment changed
+    log.info(f"snippets: {len(build.executed)} executed, {len(build.from_cache)} from cache")
