@@ -172,11 +172,11 @@ def run_snippet(code: str, path: str, cwd: Path = ROOT, timeout: float | None = 
     # next children start with them.
     _import_quietly(b"".join(chunks[modules_read]).decode().split())
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SnippetFailed(f"{path} raised:\n{_traceback_only(stderr)}")
+        raise SnippetFailed(f"{path} raised:\n{traceback_only(stderr)}")
     return stdout
 
 
-def _traceback_only(stderr: str) -> str:
+def traceback_only(stderr: str) -> str:
     """The traceback, without the library noise (torchao's load messages) printed before it."""
     start = stderr.rfind("Traceback (most recent call last):")
     return stderr[start:] if start >= 0 else stderr

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from executed_snippets import EXECUTED_INCLUDE, SnippetFailed, run_snippet, timeout_seconds
+from executed_snippets import EXECUTED_INCLUDE, SnippetFailed, run_snippet, timeout_seconds, traceback_only
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
@@ -66,7 +66,8 @@ class Snippet:
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{self.path}: still running after {timeout_seconds():g} s, stopped") from None
         if done.returncode != 0:
-            raise AssertionError(f"{self.path} raised:\n{done.stderr}")
+            # Paths relative to the project, as the build names them; library noise before the traceback dropped.
+            raise AssertionError(f"{self.path} raised:\n{traceback_only(done.stderr.replace(f'{ROOT}/', ''))}")
         return done.stdout
 
 

@@ -1,0 +1,218 @@
+"""Every bad input fails the build or the tests with a message that names the file (and line).
+
+Each fault is planted in a small temporary copy of the project: the real configuration, hook
+and tests, with one question page and one snippet of its own.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from snippet_outputs import ROOT, UPDATE_COMMAND, UPDATE_FLAG
+
+# What a project needs to build and test itself; pages, snippets and recordings are the copy's own.
+PROJECT_FILES = [
+    "mkdocs.yml",
+    "pyproject.toml",
+    "hooks/executed_snippets.py",
+    "docs/stylesheets/extra.css",
+    "tests/conftest.py",
+    "tests/snippet_outputs.py",
+    "tests/test_snippets.py",
+    "tests/test_site.py",
+]
+PAGE = "docs/checks/sample.md"
+SNIPPET = "snippets/sample/count.py"
+RECORDING = "tests/recorded/sample/count.txt"
+SAMPLE_PAGE = '''# Sample
+
+## The question
+
+> What is 6 × 7?
+
+??? tip "Hint"
+    Multiply.
+
+??? question "The usual answer (click to compare with yours)"
+    42.
+
+## The evidence
+
+```python exec="on" source="above" result="text" title="snippets/sample/count.py"
+--8<-- "snippets/sample/count.py"
+```
+'''
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    # The copy's own pytest must not take this run's xdist worker settings for its own.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return {**env, "SNIPPET_CACHE": "off", **extra}
+
+
+def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=project, capture_output=True, text=True, timeout=300, env=clean_env(**env)
+    )
+
+
+def build(project: Path, **env: str) -> subprocess.CompletedProcess:
+    return run(project, "mkdocs", "build", "--strict", **env)
+
+
+def run_tests(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return run(project, "pytest", "-n", "0", "-p", "no:cacheprovider", *args)
+
+
+def plant(project: Path, path: str, text: str) -> None:
+    (project / path).parent.mkdir(parents=True, exist_ok=True)
+    (project / path).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("baseline")
+    for name in PROJECT_FILES:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, project / name)
+    plant(project, "docs/index.md", "# Home\n")
+    plant(project, PAGE, SAMPLE_PAGE)
+    plant(project, SNIPPET, "print(6 * 7)\n")
+    recorded = run_tests(project, UPDATE_FLAG)  # recordings come from the update command, here too
+    assert recorded.returncode == 0, recorded.stdout
+    assert build(project).returncode == 0, "the unbroken copy must build"
+    return project
+
+
+@pytest.fixture
+def project(baseline, tmp_path) -> Path:
+    return Path(shutil.copytree(baseline, tmp_path / "project"))
+
+
+def fails_with(done: subprocess.CompletedProcess, *messages: str) -> None:
+    log = done.stdout + done.stderr
+    assert done.returncode != 0, f"expected a failure, got success:\n{log}"
+    for message in messages:
+        assert message in log, f"{message!r} not in:\n{log}"
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+
+def test_a_snippet_that_raises_fails_the_build_naming_file_and_line(project):
+    plant(project, SNIPPET, "answer = 6 * 7\nprint(answer)\nraise RuntimeError('planted')\n")
+    fails_with(build(project), f'File "{SNIPPET}", line 3, in <module>', "RuntimeError: planted", "Aborted")
+
+
+def test_a_snippet_that_hangs_is_stopped_at_the_time_limit(project):
+    plant(project, SNIPPET, "while True:\n    pass\n")
+    started = time.monotonic()
+    done = build(project, SNIPPET_TIMEOUT="2")
+    fails_with(done, f"{SNIPPET}: still running after 2 s, stopped", "Aborted")
+    assert time.monotonic() - started < 60
+
+
+def test_an_include_of_a_missing_file_fails_the_build_naming_page_and_line(project):
+    page = SAMPLE_PAGE.replace('"snippets/sample/count.py"', '"snippets/sample/missing.py"')
+    plant(project, PAGE, page)
+    line = page.splitlines().index('--8<-- "snippets/sample/missing.py"') + 1
+    fails_with(build(project), f"{PAGE}:{line}: includes snippets/sample/missing.py, which does not exist")
+
+
+def test_a_snippet_no_page_includes_fails_the_build(project):
+    plant(project, "snippets/sample/forgotten.py", "print('nobody shows me')\n")
+    fails_with(build(project), "snippets/sample/forgotten.py: no page includes this snippet", "Aborted")
+
+
+def test_code_typed_into_a_page_fails_the_build(project):
+    plant(project, PAGE, SAMPLE_PAGE + '\n```python exec="on"\nprint(1)\n```\n')
+    line = len(SAMPLE_PAGE.splitlines()) + 2
+    fails_with(build(project), f"{PAGE}:{line}: an executed block must hold one line", "Aborted")
+
+
+@pytest.mark.parametrize(
+    "link, message",
+    [
+        ("[elsewhere](nowhere.md)", "'nowhere.md'"),
+        ("[a heading](#no-such-heading)", "'#no-such-heading'"),
+        ("[a heading elsewhere](../index.md#no-such-heading)", "'../index.md#no-such-heading'"),
+    ],
+    ids=["missing page", "missing anchor", "missing anchor on another page"],
+)
+def test_a_link_to_a_missing_page_or_anchor_fails_the_build(project, link, message):
+    plant(project, PAGE, SAMPLE_PAGE + f"\nSee {link}.\n")
+    fails_with(build(project), "checks/sample.md", message, "Aborted")
+
+
+@pytest.mark.parametrize(
+    "removed, part",
+    [("## The question\n", "the question"), ('??? tip "Hint"', "the hint"), ('??? question "The usual answer', "the usual answer")],
+)
+def test_a_question_page_without_a_required_part_fails_the_build(project, removed, part):
+    plant(project, PAGE, SAMPLE_PAGE.replace(removed, "" if removed.endswith("\n") else "??? note"))
+    fails_with(build(project), f"{PAGE}: a question page needs {part}", "Aborted")
+
+
+# --- the tests and the update command -------------------------------------------------------------
+
+
+def test_a_snippet_without_recorded_output_fails_the_tests(project):
+    (project / RECORDING).unlink()
+    fails_with(run_tests(project), f"{SNIPPET} has no recorded output ({RECORDING}): run `{UPDATE_COMMAND}`")
+
+
+def test_a_recording_without_snippet_fails_the_tests(project):
+    plant(project, "tests/recorded/sample/renamed.txt", (project / RECORDING).read_text())
+    fails_with(run_tests(project), "recorded outputs with no snippet (delete them): tests/recorded/sample/renamed.txt")
+
+
+def test_a_changed_output_fails_the_tests_with_its_diff(project):
+    plant(project, SNIPPET, "print(6 * 7 + 1)\n")
+    fails_with(run_tests(project), f"{SNIPPET} no longer prints its recorded output ({RECORDING})", "-42", "+43")
+
+
+def test_a_nondeterministic_snippet_is_not_recorded(project):
+    plant(project, SNIPPET, "import random\n\nprint(random.random())\n")
+    fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} printed different output on two runs in fresh processes")
+    assert (project / RECORDING).read_text() == "42\n"
+
+
+def test_the_update_command_refuses_a_snippet_that_raises(project):
+    plant(project, SNIPPET, "print(6 * 7)\n1 / 0\n")
+    fails_with(run_tests(project, UPDATE_FLAG), f'File "{SNIPPET}", line 2, in <module>', "ZeroDivisionError")
+    assert (project / RECORDING).read_text() == "42\n"
+
+
+def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(project):
+    plant(project, "docs/checks/other.md", SAMPLE_PAGE.replace("sample/count", "other/count"))
+    plant(project, "snippets/other/count.py", "print(6 * 7)\n")
+    done = run_tests(project, UPDATE_FLAG, "-k", "other")
+    assert done.returncode == 0, done.stdout
+    assert "re-recorded tests/recorded/other/count.txt" in done.stdout
+    plant(project, SNIPPET, "print(6 * 7 + 1)\n")
+    plant(project, "snippets/other/count.py", "print(6 * 7 + 2)\n")
+    done = run_tests(project, UPDATE_FLAG, "-k", "sample")
+    assert done.returncode == 0, done.stdout
+    assert f"re-recorded {RECORDING}" in done.stdout and "-42\n+43" in done.stdout
+    assert (project / RECORDING).read_text() == "43\n"
+    assert (project / "tests/recorded/other/count.txt").read_text() == "42\n", "a page that was not selected changed"
+
+
+# --- adding a question, as CONTRIBUTING.md says ---------------------------------------------------
+
+
+def test_a_new_question_needs_a_page_its_snippets_and_the_update_command(project):
+    page = SAMPLE_PAGE.replace("sample/count", "throwaway/square").replace("# Sample", "# Throwaway")
+    plant(project, "docs/pruning/throwaway.md", page)
+    plant(project, "snippets/throwaway/square.py", "import torch\n\nprint(int(torch.tensor(12) ** 2))\n")
+    updated = run_tests(project, UPDATE_FLAG)
+    assert "re-recorded tests/recorded/throwaway/square.txt" in updated.stdout, updated.stdout
+    assert build(project).returncode == 0
+    assert "144" in (project / "site/pruning/throwaway/index.html").read_text(encoding="utf-8")
+    checked = run_tests(project, "-v")
+    assert checked.returncode == 0, checked.stdout
+    assert "test_snippet_prints_its_recording[throwaway/square] PASSED" in checked.stdout
+    assert "test_built_pages_show_the_recorded_outputs PASSED" in checked.stdout
