@@ -210,6 +210,7 @@ class Build:
 
     def __init__(self) -> None:
         self.executed: list[str] = []
+        self.executing_seconds = 0.0
         self.from_cache: list[str] = []
         self.keys_used: set[str] = set()
         self.pages_seen = 0
@@ -237,10 +238,13 @@ def _run_for_markdown_exec(code: str, returncode: int | None = None, session: st
     if cache_enabled() and entry.is_file():
         build.from_cache.append(path)
         return json.loads(entry.read_text(encoding="utf-8"))["output"]
+    started = time.perf_counter()
     try:
         output = run_snippet(code, path)
     except SnippetFailed as error:
         raise ExecutionError(code_block("text", str(error))) from None
+    finally:
+        build.executing_seconds += time.perf_counter() - started
     build.executed.append(path)
     if cache_enabled():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
@@ -313,4 +317,6 @@ def on_post_build(config):
             for entry in CACHE_DIR.glob("*.json"):
                 if entry.stem not in build.keys_used:
                     entry.unlink()  # stale: its snippet, options or environment changed
-    log.info(f"snippets: {len(build.executed)} executed, {len(build.from_cache)} from cache")
+    log.info(
+        f"snippets: {len(build.executed)} executed in {build.executing_seconds:.2f} s, {len(build.from_cache)} from cache"
+    )

@@ -1,0 +1,189 @@
+"""How long the site takes to build and test, against the floor set by its snippets.
+
+    .venv/bin/python benchmarks/build_speed.py            # prints the figures
+    .venv/bin/python benchmarks/build_speed.py --record   # also writes benchmarks/build_speed.txt
+
+Every build runs in a temporary copy of the project, so the working tree and its cache are left
+alone. The figures are wall-clock times on this machine: compare them with each other, not with
+another machine's.
+"""
+import argparse
+import os
+import platform
+import queue
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RESULTS = ROOT / "benchmarks" / "build_speed.txt"
+COPIED = ["mkdocs.yml", "hooks", "docs", "snippets"]
+GENERATED_QUESTIONS = 200
+# What runs in one process, one torch import: the floor no build can beat.
+FLOOR = """
+import contextlib, io, sys
+for path in sys.argv[1:]:
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(open(path).read(), path, "exec"), {"__name__": "__main__", "__file__": path})
+"""
+GENERATED_PAGE = """# Generated question {n}
+
+## The question
+
+> How many of the 50 weights of a `Linear(10, 5)` does pruning {n}% zero?
+
+??? tip "Hint"
+    Round.
+
+??? question "The usual answer (click to compare with yours)"
+    Whatever the run says.
+
+```python exec="on" source="above" result="text" title="snippets/generated-{n}/count.py"
+--8<-- "snippets/generated-{n}/count.py"
+```
+"""
+GENERATED_SNIPPET = """import torch
+import torch.nn.utils.prune as prune
+
+torch.manual_seed({n})
+layer = torch.nn.Linear(10, 5)
+prune.l1_unstructured(layer, name="weight", amount={amount})
+print(int((layer.weight == 0).sum()))
+"""
+
+
+def copy_project(into: Path) -> Path:
+    for name in COPIED:
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, into / name)
+    return into
+
+
+def timed(command: list[str], cwd: Path, **env: str) -> tuple[float, str]:
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env})
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
+    return seconds, done.stdout + done.stderr
+
+
+def snippets_line(log: str) -> str:
+    return re.findall(r"snippets: .*", log)[-1]
+
+
+class Server:
+    """`mkdocs serve` in a copy: rebuilds are timed from the file edit to mkdocs's "built" line."""
+
+    def __init__(self, project: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [PYTHON, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"],
+            cwd=project, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for_build(self, timeout: float = 600) -> tuple[float, str]:
+        """Seconds until the next build finishes, and what the hook said it executed."""
+        started, said = time.perf_counter(), ""
+        while True:
+            line = self.lines.get(timeout=timeout)
+            said = line if "snippets:" in line else said
+            if "Documentation built in" in line:
+                return time.perf_counter() - started, said.split("-  ", 1)[-1].strip()
+            if "Aborted" in line or "Error" in line:
+                sys.exit(f"mkdocs serve failed: {line}")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--record", action="store_true", help=f"also write the figures to {RESULTS.relative_to(ROOT)}")
+    args = parser.parse_args()
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    cpu = re.search(r"model name\s*: (.*)", Path("/proc/cpuinfo").read_text())
+    memory_kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())[1])
+    say(f"date           {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
+    say(f"machine        {os.cpu_count()} cores ({cpu[1] if cpu else platform.processor()}), {memory_kib / 2**20:.0f} GiB, no GPU")
+    say(f"software       Python {platform.python_version()}, torch {version('torch')}, mkdocs {version('mkdocs')}, markdown-exec {version('markdown-exec')}")
+    say()
+
+    snippets = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "snippets").glob("*/*.py"))
+    floor, _ = timed([PYTHON, "-c", FLOOR, *snippets], ROOT)
+    say(f"floor: {len(snippets)} snippets in one process, one torch import     {floor:6.2f} s")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp))
+        clean, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
+        say(f"clean build (mkdocs build --strict, empty cache)           {clean:6.2f} s   {snippets_line(log)}")
+        say(f"  ratio to the floor                                       {clean / floor:6.2f}     target <= 1.2: {'met' if clean <= 1.2 * floor else 'NOT met'}")
+        shutil.rmtree(project / ".cache")
+
+        server = Server(project)
+        seconds, said = server.wait_for_build()
+        say(f"mkdocs serve, first build (empty cache)                   {seconds:6.2f} s   {said}")
+        edit(project / "docs/pruning/pruning-count.md", "## The evidence", "## The evidence, edited")
+        seconds, said = server.wait_for_build()
+        prose_ok = seconds <= 1 and said.startswith("snippets: 0 executed")
+        say(f"  rebuild after a prose-only edit                          {seconds:6.2f} s   {said}   target <= 1 s, 0 executed: {'met' if prose_ok else 'NOT met'}")
+        edit(project / "snippets/pruning-count/question.py", "print(", "print('edited', ")
+        seconds, said = server.wait_for_build()
+        say(f"  rebuild after editing one snippet                        {seconds:6.2f} s   {said}")
+        server.stop()
+
+    suite, log = timed([PYTHON, "-m", "pytest", "-p", "no:cacheprovider"], ROOT)
+    summary = re.findall(r"=+ (\d+ passed.*?) =+", log)[-1]
+    say(f"full test suite (pytest, 2 workers)                        {suite:6.2f} s   {summary}   target <= 45 s: {'met' if suite <= 45 else 'NOT met'}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        project = copy_project(Path(tmp))
+        for n in range(GENERATED_QUESTIONS):
+            (project / "docs/generated").mkdir(exist_ok=True)
+            (project / f"docs/generated/question-{n}.md").write_text(GENERATED_PAGE.format(n=n), encoding="utf-8")
+            (project / f"snippets/generated-{n}").mkdir()
+            (project / f"snippets/generated-{n}/count.py").write_text(
+                GENERATED_SNIPPET.format(n=n, amount=round(0.05 + 0.9 * n / GENERATED_QUESTIONS, 3)), encoding="utf-8"
+            )
+        cold, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
+        say(f"with {GENERATED_QUESTIONS} generated questions more, cold cache             {cold:6.2f} s   {snippets_line(log)}")
+        say(f"  per generated question, over the clean build             {(cold - clean) / GENERATED_QUESTIONS:6.3f} s")
+        warm, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
+        say(f"  warm cache, nothing changed                              {warm:6.2f} s   {snippets_line(log)}")
+
+    if args.record:
+        RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
