@@ -89,7 +89,7 @@ class Server:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         self.process = subprocess.Popen(
-            [PYTHON, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"],
+            [PYTHON, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
             cwd=project, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
@@ -99,7 +99,7 @@ class Server:
         for line in self.process.stdout:
             self.lines.put(line)
 
-    def wait_for_build(self, timeout: float = 600) -> tuple[float, str]:
+    def wait_for_build(self, timeout: float = 300) -> tuple[float, str]:
         """Seconds until the next build finishes, and what the hook said it executed."""
         started, said = time.perf_counter(), ""
         while True:

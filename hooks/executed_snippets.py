@@ -9,6 +9,7 @@ them, so a prose edit under `mkdocs serve` executes nothing.
 Settings (environment variables):
     SNIPPET_CACHE=off     run every snippet, read and write no cache (CI and the tests do this)
     SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
+    SNIPPET_JOBS=<cores>  snippets run at the same time (each with one torch thread when above 1)
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ import re
 import selectors
 import signal
 import sys
+import threading
 import time
 import traceback
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -61,6 +64,10 @@ def timeout_seconds() -> float:
     return float(os.environ.get("SNIPPET_TIMEOUT", DEFAULT_TIMEOUT_SECONDS))
 
 
+def jobs() -> int:
+    return int(os.environ.get("SNIPPET_JOBS", os.cpu_count() or 1))
+
+
 def cache_enabled() -> bool:
     return os.environ.get("SNIPPET_CACHE", "on").lower() not in {"off", "0", "false", "no"}
 
@@ -90,7 +97,11 @@ def _warm_imports(code: str) -> None:
         _import_quietly(names)
 
 
-def _child(code: str, path: str, cwd: Path, stdout_fd: int, stderr_fd: int, modules_fd: int) -> None:
+# Builds run snippets from several threads: no fork while this process is importing.
+_forking = threading.Lock()
+
+
+def _child(code: str, path: str, cwd: Path, stdout_fd: int, stderr_fd: int, modules_fd: int, threads: int | None) -> None:
     """In the forked child: become `python <path>`, run, and exit without returning."""
     status = 1
     imported_before = set(sys.modules)
@@ -104,6 +115,10 @@ def _child(code: str, path: str, cwd: Path, stdout_fd: int, stderr_fd: int, modu
         sys.argv = [path]
         sys.path[0] = str((cwd / path).parent)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if threads:  # snippets running side by side must not fight over the cores
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+            if "torch" in sys.modules:
+                sys.modules["torch"].set_num_threads(threads)
         try:
             exec(compile(code, path, "exec"), {"__name__": "__main__", "__file__": path, "__builtins__": builtins})  # noqa: S102
             status = 0
@@ -124,22 +139,23 @@ def _child(code: str, path: str, cwd: Path, stdout_fd: int, stderr_fd: int, modu
         os._exit(status)
 
 
-def run_snippet(code: str, path: str, cwd: Path = ROOT, timeout: float | None = None) -> str:
+def run_snippet(code: str, path: str, cwd: Path = ROOT, timeout: float | None = None, threads: int | None = None) -> str:
     """What `python <path>` prints to stdout, for `code` read from it; raises SnippetFailed.
 
     Runs in a child forked from this process (a fresh process that starts with this one's
     imports), so no state leaks from one snippet to the next and a hung one can be stopped.
     """
     timeout = timeout_seconds() if timeout is None else timeout
-    _warm_imports(code)
-    out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
-    modules_read, modules_write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        for fd in (out_read, err_read, modules_read):
-            os.close(fd)
-        _child(code, path, cwd, out_write, err_write, modules_write)
+    with _forking:
+        _warm_imports(code)
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        modules_read, modules_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for fd in (out_read, err_read, modules_read):
+                os.close(fd)
+            _child(code, path, cwd, out_write, err_write, modules_write, threads)
     for fd in (out_write, err_write, modules_write):
         os.close(fd)
     chunks: dict[int, list[bytes]] = {out_read: [], err_read: [], modules_read: []}
@@ -170,7 +186,8 @@ def run_snippet(code: str, path: str, cwd: Path = ROOT, timeout: float | None = 
     stderr = b"".join(chunks[err_read]).decode("utf-8", "replace")
     # Modules torch imports lazily (torch._dynamo on a first optimizer step: about 1 s): the
     # next children start with them.
-    _import_quietly(b"".join(chunks[modules_read]).decode().split())
+    with _forking:
+        _import_quietly(b"".join(chunks[modules_read]).decode().split())
     if os.waitstatus_to_exitcode(status) != 0:
         raise SnippetFailed(f"{path} raised:\n{traceback_only(stderr)}")
     return stdout
@@ -182,7 +199,7 @@ def traceback_only(stderr: str) -> str:
     return stderr[start:] if start >= 0 else stderr
 
 
-# --- the cache ----------------------------------------------------------------------------------
+# --- the cache and the build's runs --------------------------------------------------------------
 
 
 def _environment() -> dict[str, str]:
@@ -196,19 +213,23 @@ def _environment() -> dict[str, str]:
     return versions
 
 
-def cache_key(code: str, options: dict, cwd: Path = ROOT) -> str:
+def cache_key(code: str, options: str, cwd: Path = ROOT) -> str:
     referenced = {
         path: (cwd / path).read_text(encoding="utf-8") if (cwd / path).is_file() else None
         for path in sorted(set(SNIPPET_PATH.findall(code)))
     }
-    material = json.dumps([code, options, referenced, _environment()], sort_keys=True, default=str)
+    block_options = sorted(re.findall(r'(\w+)="([^"]*)"', options))
+    material = json.dumps([code, block_options, referenced, _environment()], sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
 
 
 class Build:
-    """What one build executed, reused and checked."""
+    """One build's runs: started for every included snippet before the first page renders."""
 
-    def __init__(self) -> None:
+    def __init__(self, project: Path = ROOT) -> None:
+        self.project = project
+        self.runs: dict[tuple[str, str], Future] = {}  # (path, code) -> its output
+        self.pool = ThreadPoolExecutor(max_workers=jobs(), thread_name_prefix="snippet")
         self.executed: list[str] = []
         self.executing_seconds = 0.0
         self.from_cache: list[str] = []
@@ -217,11 +238,37 @@ class Build:
         self.documentation_pages = 0
         self.included: set[str] = set()
 
+    def start(self, path: str, options: str) -> None:
+        code = (self.project / path).read_text(encoding="utf-8")
+        if (path, code.strip("\n")) not in self.runs:
+            self.runs[path, code.strip("\n")] = self.pool.submit(self._output, code, path, cache_key(code, options, self.project))
+
+    def _output(self, code: str, path: str, key: str) -> str:
+        self.keys_used.add(key)
+        entry = CACHE_DIR / f"{key}.json"
+        if cache_enabled() and entry.is_file():
+            self.from_cache.append(path)
+            return json.loads(entry.read_text(encoding="utf-8"))["output"]
+        started = time.perf_counter()
+        output = run_snippet(code, path, cwd=self.project, threads=1 if jobs() > 1 else None)
+        self.executing_seconds += time.perf_counter() - started
+        self.executed.append(path)
+        if cache_enabled():
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            entry.write_text(json.dumps({"snippet": path, "output": output}), encoding="utf-8")
+        return output
+
+    def output(self, code: str, path: str) -> str:
+        run = self.runs.get((path, code.strip("\n")))
+        if run is None:  # not in the include form the pages were scanned for: run it here, uncached
+            return run_snippet(code, path, cwd=self.project)
+        return run.result()
+
 
 build = Build()
 
 
-def _run_for_markdown_exec(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: str) -> str:  # noqa: A002
+def _run_for_markdown_exec(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: str) -> str:  # noqa: A002, ARG001
     """Stands in for markdown-exec's `_run_python`: same arguments, same ExecutionError on failure."""
     from markdown_exec._internal.formatters.base import ExecutionError
     from markdown_exec._internal.rendering import code_block
@@ -231,25 +278,10 @@ def _run_for_markdown_exec(code: str, returncode: int | None = None, session: st
         raise ExecutionError(code_block("text", f"{path}: session= is not supported, every snippet runs on its own"))
     if not SNIPPET_PATH.fullmatch(path):
         raise ExecutionError(code_block("text", f'an executed block needs title="snippets/<slug>/<name>.py", got {path!r}'))
-    options = {"returncode": returncode, "id": id, **extra}
-    key = cache_key(code, options)
-    entry = CACHE_DIR / f"{key}.json"
-    build.keys_used.add(key)
-    if cache_enabled() and entry.is_file():
-        build.from_cache.append(path)
-        return json.loads(entry.read_text(encoding="utf-8"))["output"]
-    started = time.perf_counter()
     try:
-        output = run_snippet(code, path)
+        return build.output(code, path)
     except SnippetFailed as error:
         raise ExecutionError(code_block("text", str(error))) from None
-    finally:
-        build.executing_seconds += time.perf_counter() - started
-    build.executed.append(path)
-    if cache_enabled():
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        entry.write_text(json.dumps({"snippet": path, "output": output}), encoding="utf-8")
-    return output
 
 
 # --- MkDocs events ------------------------------------------------------------------------------
@@ -265,11 +297,16 @@ def on_config(config):
 
 def on_pre_build(config):
     global build  # noqa: PLW0603 - one Build per build, also under `mkdocs serve`
-    build = Build()
+    build = Build(Path(config.config_file_path).parent)
 
 
 def on_files(files, config):
-    build.documentation_pages = sum(1 for file in files if file.is_documentation_page())
+    pages = [file for file in files if file.is_documentation_page()]
+    build.documentation_pages = len(pages)
+    for file in pages:
+        for match in EXECUTED_INCLUDE.finditer(Path(file.abs_src_path).read_text(encoding="utf-8")):
+            if SNIPPET_PATH.fullmatch(match["path"]) and (build.project / match["path"]).is_file():
+                build.start(match["path"], match["options"])  # a bad include is reported with its page
     return files
 
 
@@ -281,7 +318,6 @@ def on_page_markdown(markdown, page, config, files):
     build.pages_seen += 1
     source = Path(page.file.abs_src_path).read_text(encoding="utf-8")  # with front matter: true line numbers
     where = f"docs/{page.file.src_path}"
-    project = Path(config.config_file_path).parent
     includes = list(EXECUTED_INCLUDE.finditer(source))
     include_starts = {match.start() for match in includes}
     for block in EXECUTED_BLOCK.finditer(source):
@@ -292,7 +328,7 @@ def on_page_markdown(markdown, page, config, files):
             )
     for match in includes:
         line, path = _line(source, match.start()), match["path"]
-        if not (project / path).is_file():
+        if not (build.project / path).is_file():
             raise PluginError(f"{where}:{line + 1}: includes {path}, which does not exist")
         if not SNIPPET_PATH.fullmatch(path):
             log.warning(f"{where}:{line + 1}: includes {path}: snippets live at snippets/<slug>/<name>.py")
@@ -306,11 +342,15 @@ def on_page_markdown(markdown, page, config, files):
     return markdown
 
 
+def on_build_error(error):
+    build.pool.shutdown(cancel_futures=True)
+
+
 def on_post_build(config):
-    project = Path(config.config_file_path).parent
+    build.pool.shutdown()
     if build.pages_seen == build.documentation_pages:  # every page was rendered: the checks saw them all
-        for snippet in sorted((project / "snippets").glob("*/*.py")):
-            path = snippet.relative_to(project).as_posix()
+        for snippet in sorted((build.project / "snippets").glob("*/*.py")):
+            path = snippet.relative_to(build.project).as_posix()
             if path not in build.included:
                 log.warning(f"{path}: no page includes this snippet")
         if cache_enabled() and CACHE_DIR.is_dir():
@@ -318,5 +358,6 @@ def on_post_build(config):
                 if entry.stem not in build.keys_used:
                     entry.unlink()  # stale: its snippet, options or environment changed
     log.info(
-        f"snippets: {len(build.executed)} executed in {build.executing_seconds:.2f} s, {len(build.from_cache)} from cache"
+        f"snippets: {len(build.executed)} executed ({build.executing_seconds:.2f} s of run time, "
+        f"{jobs()} at a time), {len(build.from_cache)} from cache"
     )
