@@ -1,6 +1,9 @@
 import os
+import shutil
 import sys
 from pathlib import Path
+
+import pytest
 
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
@@ -26,3 +29,16 @@ def pytest_terminal_summary(terminalreporter):
             if name == "re-recorded":
                 terminalreporter.write_sep("-", f"re-recorded {value['recording']}")
                 terminalreporter.write_line(value["diff"])
+
+
+@pytest.fixture(scope="session")
+def baseline(tmp_path_factory) -> Path:
+    from project_copy import make_project
+
+    return make_project(tmp_path_factory.mktemp("baseline"))
+
+
+@pytest.fixture
+def project(baseline, tmp_path) -> Path:
+    """A fresh small copy of the project, built and recorded once (see project_copy.py)."""
+    return Path(shutil.copytree(baseline, tmp_path / "project"))

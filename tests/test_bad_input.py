@@ -1,96 +1,13 @@
 """Every bad input fails the build or the tests with a message that names the file (and line).
 
-Each fault is planted in a small temporary copy of the project: the real configuration, hook
-and tests, with one question page and one snippet of its own.
+Each fault is planted in a small temporary copy of the project (the `project` fixture).
 """
-import os
-import shutil
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from snippet_outputs import ROOT, UPDATE_COMMAND, UPDATE_FLAG
-
-# What a project needs to build and test itself; pages, snippets and recordings are the copy's own.
-PROJECT_FILES = [
-    "mkdocs.yml",
-    "pyproject.toml",
-    "hooks/executed_snippets.py",
-    "docs/stylesheets/extra.css",
-    "tests/conftest.py",
-    "tests/snippet_outputs.py",
-    "tests/test_snippets.py",
-    "tests/test_site.py",
-]
-PAGE = "docs/checks/sample.md"
-SNIPPET = "snippets/sample/count.py"
-RECORDING = "tests/recorded/sample/count.txt"
-SAMPLE_PAGE = '''# Sample
-
-## The question
-
-> What is 6 × 7?
-
-??? tip "Hint"
-    Multiply.
-
-??? question "The usual answer (click to compare with yours)"
-    42.
-
-## The evidence
-
-```python exec="on" source="above" result="text" title="snippets/sample/count.py"
---8<-- "snippets/sample/count.py"
-```
-'''
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    # The copy's own pytest must not take this run's xdist worker settings for its own.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return {**env, "SNIPPET_CACHE": "off", **extra}
-
-
-def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", *args], cwd=project, capture_output=True, text=True, timeout=300, env=clean_env(**env)
-    )
-
-
-def build(project: Path, **env: str) -> subprocess.CompletedProcess:
-    return run(project, "mkdocs", "build", "--strict", **env)
-
-
-def run_tests(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return run(project, "pytest", "-n", "0", "-p", "no:cacheprovider", *args)
-
-
-def plant(project: Path, path: str, text: str) -> None:
-    (project / path).parent.mkdir(parents=True, exist_ok=True)
-    (project / path).write_text(text, encoding="utf-8")
-
-
-@pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("baseline")
-    for name in PROJECT_FILES:
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / name, project / name)
-    plant(project, "docs/index.md", "# Home\n")
-    plant(project, PAGE, SAMPLE_PAGE)
-    plant(project, SNIPPET, "print(6 * 7)\n")
-    recorded = run_tests(project, UPDATE_FLAG)  # recordings come from the update command, here too
-    assert recorded.returncode == 0, recorded.stdout
-    assert build(project).returncode == 0, "the unbroken copy must build"
-    return project
-
-
-@pytest.fixture
-def project(baseline, tmp_path) -> Path:
-    return Path(shutil.copytree(baseline, tmp_path / "project"))
-
+from project_copy import PAGE, RECORDING, SAMPLE_PAGE, SNIPPET, build, plant, run_tests
+from snippet_outputs import UPDATE_COMMAND, UPDATE_FLAG
 
 def fails_with(done: subprocess.CompletedProcess, *messages: str) -> None:
     log = done.stdout + done.stderr
