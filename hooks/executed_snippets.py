@@ -288,7 +288,12 @@ def _run_for_markdown_exec(code: str, returncode: int | None = None, session: st
 
 
 def on_config(config):
+    import markdown_exec
     from markdown_exec._internal.formatters import python as python_formatter
+
+    # markdown-exec runs as a superfences fence, not as a plugin: its warnings (a snippet that
+    # raised) must reach MkDocs's own loggers, where strict mode counts them.
+    markdown_exec.patch_loggers(lambda name: logging.getLogger(f"mkdocs.plugins.{name}"))
 
     # markdown-exec looks this name up at call time, for every python block.
     python_formatter._run_python = _run_for_markdown_exec
