@@ -51,7 +51,12 @@ QUESTION_PAGE_PARTS = {
     "the question": re.compile(r"^## The question$", re.MULTILINE),
     "the hint": re.compile(r'^\?\?\?\+? tip "Hint"', re.MULTILINE),
     "the usual answer": re.compile(r'^\?\?\?\+? question "The usual answer', re.MULTILINE),
+    "the reader's prediction": re.compile(r"^<quiz>$", re.MULTILINE),
+    "a verdict": re.compile(r"^## Verdict\n\n!!! (success|warning|failure)", re.MULTILINE),
 }
+# The prediction's right choice must be the verdict's.
+VERDICT_CHOICES = {"success": "It holds", "warning": "It holds, with a caveat", "failure": "It is wrong"}
+RIGHT_CHOICE = re.compile(r"^- \[x\] (.*)$", re.MULTILINE)
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
 
@@ -341,9 +346,15 @@ def on_page_markdown(markdown, page, config, files):
             log.warning(f'{where}:{line}: the block that runs {path} needs title="{path}", the file readers copy')
         build.included.add(path)
     if "/" in page.file.src_path:  # a page inside a section folder is a question page
+        found = {part: pattern.search(source) for part, pattern in QUESTION_PAGE_PARTS.items()}
         for part, pattern in QUESTION_PAGE_PARTS.items():
-            if not pattern.search(source):
+            if not found[part]:
                 log.warning(f"{where}: a question page needs {part} ({pattern.pattern.strip('^$')})")
+        if found["the reader's prediction"] and found["a verdict"]:
+            right = RIGHT_CHOICE.findall(source[found["the reader's prediction"].start() :])[:1]
+            expected = VERDICT_CHOICES[found["a verdict"][1]]
+            if right != [expected]:
+                log.warning(f"{where}: the prediction's right choice is {right}, but the verdict says {expected!r}")
     return markdown
 
 

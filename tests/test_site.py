@@ -4,9 +4,11 @@ import re
 import subprocess
 import sys
 
+import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from snippet_outputs import ROOT, UPDATE_FLAG, Inclusion, all_inclusions, diff, mask_measured
+from notebooks import notebook_for, notebook_name, question_pages
+from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Inclusion, all_inclusions, diff, mask_measured
 
 INCLUSIONS = all_inclusions()
 BUILD_TIMEOUT_SECONDS = 600  # a hung snippet must not hold the suite for CI's 90 minutes
@@ -74,6 +76,12 @@ def test_built_pages_show_the_recorded_outputs(tmp_path, subtests, pytestconfig)
         pytest.fail(f"mkdocs build --strict failed:\n{build.stderr}", pytrace=False)
     with subtests.test(check="no request to another host"):
         assert outside_requests(tmp_path) == []
+    for page in question_pages(DOCS):
+        with subtests.test(notebook=notebook_name(page)):
+            built = tmp_path / notebook_name(page)
+            assert built.is_file(), f"the site has no {notebook_name(page)}"
+            assert built.read_text(encoding="utf-8") == nbformat.writes(notebook_for(page, ROOT))
+            assert f'href="../../{notebook_name(page)}"' in (tmp_path / page.parent.name / page.stem / "index.html").read_text()
     for inclusion in INCLUSIONS:
         with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
             problem = problem_on_page(built_page(tmp_path, inclusion), inclusion)

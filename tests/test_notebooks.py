@@ -1,0 +1,27 @@
+"""Each question page's notebook runs top to bottom in a fresh kernel, in an empty folder, and
+each snippet's cell prints the snippet's recorded output: what the page shows."""
+import nbclient
+import nbformat
+import pytest
+from notebooks import notebook_for, question_pages
+from snippet_outputs import DOCS, ROOT, Snippet, diff, mask_measured
+
+PAGES = question_pages(DOCS)
+
+
+def test_there_are_question_pages():
+    assert PAGES, "no question page under docs/<section>/"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
+def test_the_notebook_prints_what_the_page_shows(page, tmp_path):
+    notebook = notebook_for(page, ROOT)
+    nbformat.validate(notebook)
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    snippet_cells = [cell for cell in notebook.cells if "snippet" in cell.metadata]
+    assert snippet_cells, f"{page.name} runs no snippet"
+    for cell in snippet_cells:
+        snippet = Snippet(ROOT.joinpath(cell.metadata["snippet"]).relative_to(ROOT))
+        printed = "".join(output.text for output in cell.outputs if output.get("name") == "stdout")
+        recorded = snippet.recorded.read_text(encoding="utf-8")
+        assert mask_measured(printed) == recorded, f"{snippet.path} in the notebook:\n{diff(recorded, mask_measured(printed))}"
