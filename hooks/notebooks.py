@@ -45,6 +45,8 @@ def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
     for path, code in codes.items():
         cells.append(nbformat.v4.new_markdown_cell(f"`{path}`"))
         cells.append(nbformat.v4.new_code_cell(code.rstrip("\n"), metadata={"snippet": path}))
+    for number, cell in enumerate(cells):
+        cell.id = f"cell-{number}"  # not random: the same files make the same notebook
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return notebook
