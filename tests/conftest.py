@@ -23,12 +23,17 @@ def pytest_addoption(parser):
 
 
 def pytest_terminal_summary(terminalreporter):
-    # Test workers run elsewhere (xdist): what they re-recorded comes back in the reports.
-    for report in terminalreporter.stats.get("passed", []):
-        for name, value in report.user_properties:
-            if name == "re-recorded":
-                terminalreporter.write_sep("-", f"re-recorded {value['recording']}")
-                terminalreporter.write_line(value["diff"])
+    # Test workers run elsewhere (xdist): what they found comes back in the reports.
+    properties = [prop for report in terminalreporter.stats.get("passed", []) for prop in report.user_properties]
+    for name, value in properties:
+        if name == "re-recorded":
+            terminalreporter.write_sep("-", f"re-recorded {value['recording']}")
+            terminalreporter.write_line(value["diff"])
+    weights = sorted(value for name, value in properties if name == "page weight")
+    if weights:
+        terminalreporter.write_sep("-", "page weight, measured in the browser")
+        for line in weights:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,240 @@
+"""The built site, opened in a real browser: Debian's Chromium, driven by Playwright, headless.
+
+Every page loads with no console error and no request to any other host, in both colour schemes;
+images and figures show; code blocks have a copy button; the hint, the search and the colour
+toggle work; axe-core finds no serious or critical accessibility violation; a question page
+transfers at most 300 KB on first load. Screenshots of every page go to artifacts/screenshots/.
+"""
+import functools
+import gzip
+import http.server
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from snippet_outputs import DOCS, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",  # else Chromium calls home, and this machine refuses
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE = ROOT / "tests" / "axe"
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+MAX_PAGE_KILOBYTES = 300
+# Every page of the site, as its URL path: docs/a/b.md is served at a/b/.
+PAGES = sorted(
+    "" if page == Path("index.md") else f"{page.with_suffix('').as_posix()}/"
+    for page in (p.relative_to(DOCS) for p in DOCS.rglob("*.md"))
+)
+QUESTION_PAGES = [page for page in PAGES if page.count("/") == 2]
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
+SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
+
+
+def missing(what: str) -> None:
+    # CI (.ci/run) installs what these tests need: there, a missing piece is a failure.
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests need {what}", pytrace=False)
+    pytest.skip(f"browser tests need {what}")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    site_dir = tmp_path_factory.mktemp("browser-site")
+    # These tests read no output, so the build may reuse the execution cache.
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        env={k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
+    )
+    assert done.returncode == 0, done.stderr
+    return site_dir
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site compressed, as a host like GitHub Pages does: page weight is what travels."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in COMPRESSED or not path.is_file():
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        missing("Debian's chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    script = AXE / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists():
+        if not shutil.which("npm"):
+            missing("npm, to install axe-core from tests/axe/package-lock.json")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=AXE, check=True, capture_output=True)
+    return script
+
+
+class Visit:
+    """One page opened in a fresh browser context: what it logged, fetched and weighed."""
+
+    def __init__(self, browser, base_url: str, path: str, scheme: str = "light"):
+        self.context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.bytes = 0
+        self.context.route("**/*", functools.partial(self._route, urlsplit(base_url).netloc))
+        self.context.on("response", self._count)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        # The search index is fetched by a worker after the load event: the first load ends with it.
+        with self.context.expect_event("response", lambda response: "search_index.json" in response.url):
+            self.page.goto(base_url + path, wait_until="networkidle")
+        self.page.wait_for_load_state("networkidle")
+
+    def _route(self, local: str, route):
+        if urlsplit(route.request.url).netloc == local:
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def _count(self, response):
+        sizes = response.request.sizes()  # as transferred: compressed body plus headers
+        self.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, base_url):
+    opened = []
+
+    def open_page(path: str, scheme: str = "light") -> Visit:
+        opened.append(Visit(browser, base_url, path, scheme))
+        return opened[-1]
+
+    yield open_page
+    for one in opened:
+        one.close()
+
+
+def page_id(path: str) -> str:
+    return path.strip("/").replace("/", "-") or "home"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_the_page_loads_cleanly(visit, path, scheme, record_property):
+    opened = visit(path, scheme)
+    page = opened.page
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{page_id(path)}-{scheme}.png", full_page=True)
+    assert opened.errors == [], "console errors"
+    assert opened.outside == [], "requests to another host"
+    assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme]
+    broken = page.eval_on_selector_all("img", "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+    assert broken == [], "images that did not load"
+    empty = page.eval_on_selector_all("svg.plot", "plots => plots.filter(p => p.getBoundingClientRect().width === 0).length")
+    assert empty == 0, "figures that show nothing"
+    no_copy = page.eval_on_selector_all(".md-content pre > code", "blocks => blocks.filter(c => !c.parentElement.querySelector('[data-md-type=copy]')).length")
+    assert no_copy == 0, "code blocks without a copy button"
+    if path in QUESTION_PAGES and scheme == "light":
+        record_property("page weight", f"{path}: {opened.bytes / 1000:.0f} KB transferred on first load (gzip)")
+        assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, f"{path} weighs {opened.bytes / 1000:.0f} KB"
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("path", PAGES, ids=page_id)
+def test_no_serious_accessibility_violation(visit, axe_script, path, scheme):
+    page = visit(path, scheme).page
+    page.add_script_tag(path=str(axe_script))
+    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    serious = [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']][:3]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
+
+
+def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
+    page = visit(QUESTION_PAGES[0]).page
+    hint, answer = page.locator("details.tip"), page.locator("details.question")
+    assert hint.get_attribute("open") is None and answer.get_attribute("open") is None
+    assert not hint.locator("p").first.is_visible()
+    hint.locator("summary").click()
+    page.wait_for_function("document.querySelector('details.tip').open")
+    assert hint.locator("p").first.is_visible()
+    assert answer.get_attribute("open") is None, "opening the hint opened the answer too"
+
+
+def test_a_prediction_is_kept_in_the_browser(visit):
+    opened = visit(QUESTION_PAGES[0])
+    page = opened.page
+    choice = page.locator(".quiz input").first
+    choice.check()
+    assert page.locator("details.question").get_attribute("open") is None
+    page.reload(wait_until="networkidle")
+    assert page.locator(".quiz input").first.is_checked(), "the reader's choice was lost on reload"
+    assert opened.errors == []
+
+
+def test_searching_typeerror_finds_the_missing_bias_page(visit):
+    page = visit("").page
+    page.locator("input.md-search__input").click()
+    page.keyboard.type("TypeError")
+    result = page.locator('.md-search-result__item a[href*="prune-missing-bias"]').first
+    result.wait_for(timeout=10_000)
+    assert result.is_visible()
+
+
+def test_the_colour_toggle_switches_the_scheme(visit):
+    page = visit("").page
+    assert page.get_attribute("body", "data-md-color-scheme") == "default"
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.get_attribute("body", "data-md-color-scheme") == "slate"
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.get_attribute("body", "data-md-color-scheme") == "default"
