@@ -33,9 +33,10 @@ def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
             "prints its SVG markup)."
         )
     ]
-    codes = {path: (project / path).read_text(encoding="utf-8") for path in snippets}
+    # A missing file is reported, with its page and line, by executed_snippets.py.
+    codes = {path: (project / path).read_text(encoding="utf-8") for path in snippets if (project / path).is_file()}
     # A snippet that runs another one with runpy needs that file on disk, beside the notebook.
-    needed = sorted({path for code in codes.values() for path in SNIPPET_PATH.findall(code)})
+    needed = sorted({path for code in codes.values() for path in SNIPPET_PATH.findall(code) if (project / path).is_file()})
     if needed:
         lines = ["# Later cells run these snippet files with runpy: write them next to this notebook.", "from pathlib import Path", ""]
         for path in needed:

@@ -1,16 +1,21 @@
+import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "hooks"))
 
-from snippet_outputs import UPDATE_FLAG  # noqa: E402
+from snippet_outputs import ROOT, UPDATE_FLAG  # noqa: E402
+
+BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 
 
 def pytest_addoption(parser):
@@ -47,3 +52,23 @@ def baseline(tmp_path_factory) -> Path:
 def project(baseline, tmp_path) -> Path:
     """A fresh small copy of the project, built and recorded once (see project_copy.py)."""
     return Path(shutil.copytree(baseline, tmp_path / "project"))
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, worker_id) -> Path:
+    """The site, built once per test run whichever worker asks first, every snippet executed:
+    `mkdocs build --strict` with the cache off, and torch's default thread count."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    site, outcome = shared / "built-site", shared / "built-site.json"
+    with FileLock(str(shared / "built-site.lock")):
+        if not outcome.exists():
+            done = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS,
+                env={**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "SNIPPET_CACHE": "off"},
+            )
+            outcome.write_text(json.dumps({"returncode": done.returncode, "log": done.stderr}))
+    built = json.loads(outcome.read_text())
+    if built["returncode"] != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{built['log']}", pytrace=False)
+    return site

@@ -13,11 +13,14 @@ PROJECT_FILES = [
     "mkdocs.yml",
     "pyproject.toml",
     "hooks/executed_snippets.py",
+    "hooks/notebooks.py",
     "docs/stylesheets/extra.css",
+    "docs/javascripts/accessibility.js",
     "tests/conftest.py",
     "tests/snippet_outputs.py",
     "tests/test_snippets.py",
     "tests/test_site.py",
+    "tests/test_notebooks.py",
 ]
 PAGE = "docs/checks/sample.md"
 SNIPPET = "snippets/sample/count.py"
@@ -34,11 +37,27 @@ SAMPLE_PAGE = '''# Sample
 ??? question "The usual answer (click to compare with yours)"
     42.
 
+## Your prediction
+
+<quiz>
+Does the usual answer hold?
+- [x] It holds
+- [ ] It holds, with a caveat
+- [ ] It is wrong
+
+See the evidence.
+</quiz>
+
 ## The evidence
 
 ```python exec="on" source="above" result="text" title="snippets/sample/count.py"
 --8<-- "snippets/sample/count.py"
 ```
+
+## Verdict
+
+!!! success "The usual answer holds"
+    The run prints it.
 '''
 
 

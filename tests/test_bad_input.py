@@ -64,13 +64,28 @@ def test_a_link_to_a_missing_page_or_anchor_fails_the_build(project, link, messa
     fails_with(build(project), "checks/sample.md", message, "Aborted")
 
 
+QUIZ = SAMPLE_PAGE[SAMPLE_PAGE.index("<quiz>") : SAMPLE_PAGE.index("</quiz>") + len("</quiz>")]
+
+
 @pytest.mark.parametrize(
-    "removed, part",
-    [("## The question\n", "the question"), ('??? tip "Hint"', "the hint"), ('??? question "The usual answer', "the usual answer")],
+    "removed, instead, part",
+    [
+        ("## The question\n", "", "the question"),
+        ('??? tip "Hint"', "??? note", "the hint"),
+        ('??? question "The usual answer', '??? note "The answer', "the usual answer"),
+        (QUIZ, "", "the reader's prediction"),
+        ('!!! success "The usual answer holds"', '!!! note "Verdict"', "a verdict"),
+    ],
+    ids=["question", "hint", "usual answer", "prediction", "verdict"],
 )
-def test_a_question_page_without_a_required_part_fails_the_build(project, removed, part):
-    plant(project, PAGE, SAMPLE_PAGE.replace(removed, "" if removed.endswith("\n") else "??? note"))
+def test_a_question_page_without_a_required_part_fails_the_build(project, removed, instead, part):
+    plant(project, PAGE, SAMPLE_PAGE.replace(removed, instead))
     fails_with(build(project), f"{PAGE}: a question page needs {part}", "Aborted")
+
+
+def test_a_prediction_that_contradicts_the_verdict_fails_the_build(project):
+    plant(project, PAGE, SAMPLE_PAGE.replace("- [x] It holds", "- [ ] It holds").replace("- [ ] It is wrong", "- [x] It is wrong"))
+    fails_with(build(project), f"{PAGE}: the prediction's right choice is ['It is wrong'], but the verdict says 'It holds'")
 
 
 # --- the tests and the update command -------------------------------------------------------------
@@ -124,7 +139,7 @@ def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(p
 def test_a_new_question_needs_a_page_its_snippets_and_the_update_command(project):
     page = SAMPLE_PAGE.replace("sample/count", "throwaway/square").replace("# Sample", "# Throwaway")
     plant(project, "docs/pruning/throwaway.md", page)
-    plant(project, "snippets/throwaway/square.py", "import torch\n\nprint(int(torch.tensor(12) ** 2))\n")
+    plant(project, "snippets/throwaway/square.py", "import math\n\nprint(math.prod([12, 12]))\n")
     updated = run_tests(project, UPDATE_FLAG)
     assert "re-recorded tests/recorded/throwaway/square.txt" in updated.stdout, updated.stdout
     assert build(project).returncode == 0

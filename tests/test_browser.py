@@ -51,21 +51,8 @@ def missing(what: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    site_dir = tmp_path_factory.mktemp("browser-site")
-    # These tests read no output, so the build may reuse the execution cache.
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-        env={k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
-    )
-    assert done.returncode == 0, done.stderr
-    return site_dir
-
-
-@pytest.fixture(scope="session")
-def base_url(site):
-    handler = functools.partial(QuietHandler, directory=str(site))
+def base_url(built_site):
+    handler = functools.partial(QuietHandler, directory=str(built_site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/"
@@ -130,8 +117,7 @@ class Visit:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         # The search index is fetched by a worker after the load event: the first load ends with it.
         with self.context.expect_event("response", lambda response: "search_index.json" in response.url):
-            self.page.goto(base_url + path, wait_until="networkidle")
-        self.page.wait_for_load_state("networkidle")
+            self.page.goto(base_url + path)
 
     def _route(self, local: str, route):
         if urlsplit(route.request.url).netloc == local:
@@ -167,37 +153,36 @@ def page_id(path: str) -> str:
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("path", PAGES, ids=page_id)
-def test_the_page_loads_cleanly(visit, path, scheme, record_property):
+def test_the_page_works(visit, axe_script, path, scheme, subtests, record_property):
     opened = visit(path, scheme)
     page = opened.page
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{page_id(path)}-{scheme}.png", full_page=True)
-    assert opened.errors == [], "console errors"
-    assert opened.outside == [], "requests to another host"
-    assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme]
-    broken = page.eval_on_selector_all("img", "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
-    assert broken == [], "images that did not load"
-    empty = page.eval_on_selector_all("svg.plot", "plots => plots.filter(p => p.getBoundingClientRect().width === 0).length")
-    assert empty == 0, "figures that show nothing"
-    no_copy = page.eval_on_selector_all(".md-content pre > code", "blocks => blocks.filter(c => !c.parentElement.querySelector('[data-md-type=copy]')).length")
-    assert no_copy == 0, "code blocks without a copy button"
+    with subtests.test(check="loads cleanly"):
+        assert opened.errors == [], "console errors"
+        assert opened.outside == [], "requests to another host"
+        assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme]
+    with subtests.test(check="images and figures show"):
+        broken = page.eval_on_selector_all("img", "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+        assert broken == [], "images that did not load"
+        empty = page.eval_on_selector_all("svg.plot", "plots => plots.filter(p => p.getBoundingClientRect().width === 0).length")
+        assert empty == 0, "figures that show nothing"
+    with subtests.test(check="every code block has a copy button"):
+        no_copy = page.eval_on_selector_all(".md-content pre > code", "blocks => blocks.filter(c => !c.parentElement.querySelector('[data-md-type=copy]')).length")
+        assert no_copy == 0, "code blocks without a copy button"
+    with subtests.test(check="no serious or critical accessibility violation (axe-core)"):
+        page.add_script_tag(path=str(axe_script))
+        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        serious = [
+            f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
     if path in QUESTION_PAGES and scheme == "light":
-        record_property("page weight", f"{path}: {opened.bytes / 1000:.0f} KB transferred on first load (gzip)")
-        assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, f"{path} weighs {opened.bytes / 1000:.0f} KB"
-
-
-@pytest.mark.parametrize("scheme", SCHEMES)
-@pytest.mark.parametrize("path", PAGES, ids=page_id)
-def test_no_serious_accessibility_violation(visit, axe_script, path, scheme):
-    page = visit(path, scheme).page
-    page.add_script_tag(path=str(axe_script))
-    violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
-    serious = [
-        f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']][:3]}"
-        for v in violations
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+        with subtests.test(check=f"transfers at most {MAX_PAGE_KILOBYTES} KB"):
+            record_property("page weight", f"{path}: {opened.bytes / 1000:.0f} KB transferred on first load (gzip)")
+            assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, f"{path} transfers {opened.bytes / 1000:.0f} KB"
 
 
 def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
@@ -217,7 +202,7 @@ def test_a_prediction_is_kept_in_the_browser(visit):
     choice = page.locator(".quiz input").first
     choice.check()
     assert page.locator("details.question").get_attribute("open") is None
-    page.reload(wait_until="networkidle")
+    page.reload()
     assert page.locator(".quiz input").first.is_checked(), "the reader's choice was lost on reload"
     assert opened.errors == []
 
