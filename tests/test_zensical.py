@@ -1,0 +1,32 @@
+"""The same mkdocs.yml and pages build with Zensical, Material's successor (Material for MkDocs
+reaches end of life in May 2027), and its pages show every snippet's recorded output.
+
+What does not carry over yet is listed in the README ("Building with Zensical")."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+from snippet_outputs import ROOT, UPDATE_FLAG
+from test_site import INCLUSIONS, built_page, problem_on_page
+
+# What a Zensical build reads: its configuration, the pages and what they include.
+BUILD_INPUTS = ["mkdocs.yml", "docs", "snippets", "hooks", "benchmarks/build_speed.txt"]
+
+
+def test_zensical_builds_the_pages_with_their_executed_outputs(tmp_path, subtests, pytestconfig):
+    if pytestconfig.getoption(UPDATE_FLAG):
+        pytest.skip("recordings are being rewritten: run the tests again to check the Zensical build against them")
+    for name in BUILD_INPUTS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
+    done = subprocess.run(
+        [sys.executable, "-m", "zensical", "build", "--strict", "--config-file", "mkdocs.yml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for inclusion in INCLUSIONS:
+        with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
+            problem = problem_on_page(built_page(tmp_path / "site", inclusion), inclusion)
+            if problem:
+                pytest.fail(problem, pytrace=False)
