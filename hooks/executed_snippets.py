@@ -218,13 +218,13 @@ def _environment() -> dict[str, str]:
     return versions
 
 
-def cache_key(code: str, options: str, cwd: Path = ROOT) -> str:
+def cache_key(code: str, options: str, cwd: Path = ROOT, environment: dict[str, str] | None = None) -> str:
     referenced = {
         path: (cwd / path).read_text(encoding="utf-8") if (cwd / path).is_file() else None
         for path in sorted(set(SNIPPET_PATH.findall(code)))
     }
     block_options = sorted(re.findall(r'(\w+)="([^"]*)"', options))
-    material = json.dumps([code, block_options, referenced, _environment()], sort_keys=True)
+    material = json.dumps([code, block_options, referenced, environment or _environment()], sort_keys=True)
     return hashlib.sha256(material.encode()).hexdigest()
 
 
@@ -233,6 +233,7 @@ class Build:
 
     def __init__(self, project: Path = ROOT) -> None:
         self.project = project
+        self.environment = _environment()  # once per build: reading package metadata is not free
         self.runs: dict[tuple[str, str], Future] = {}  # (path, code) -> its output
         self.pool = ThreadPoolExecutor(max_workers=jobs(), thread_name_prefix="snippet")
         self.executed: list[str] = []
@@ -246,7 +247,9 @@ class Build:
     def start(self, path: str, options: str) -> None:
         code = (self.project / path).read_text(encoding="utf-8")
         if (path, code.strip("\n")) not in self.runs:
-            self.runs[path, code.strip("\n")] = self.pool.submit(self._output, code, path, cache_key(code, options, self.project))
+            self.runs[path, code.strip("\n")] = self.pool.submit(
+                self._output, code, path, cache_key(code, options, self.project, self.environment)
+            )
 
     def _output(self, code: str, path: str, key: str) -> str:
         self.keys_used.add(key)
