@@ -35,48 +35,8 @@ for path in sys.argv[1:]:
     with contextlib.redirect_stdout(io.StringIO()):
         exec(compile(open(path).read(), path, "exec"), {"__name__": "__main__", "__file__": path})
 """
-GENERATED_PAGE = """# Generated question {n}
-
-## The question
-
-> How many of the 50 weights of a `Linear(10, 5)` does pruning {n}% zero?
-
-??? tip "Hint"
-    Round.
-
-??? question "The usual answer (click to compare with yours)"
-    Whatever the run says.
-
-## Your prediction
-
-<quiz>
-Does the usual answer hold?
-- [x] It holds
-- [ ] It holds, with a caveat
-- [ ] It is wrong
-
-See the evidence.
-</quiz>
-
-## The evidence
-
-```python exec="on" source="above" result="text" title="snippets/generated-{n}/count.py"
---8<-- "snippets/generated-{n}/count.py"
-```
-
-## Verdict
-
-!!! success "The usual answer holds"
-    By construction.
-"""
-GENERATED_SNIPPET = """import torch
-import torch.nn.utils.prune as prune
-
-torch.manual_seed({n})
-layer = torch.nn.Linear(10, 5)
-prune.l1_unstructured(layer, name="weight", amount={amount})
-print(int((layer.weight == 0).sum()))
-"""
+# Each generated question is a copy of a real one, with its own copies of the snippets.
+MODEL_QUESTION = "pruning-count"
 
 
 def copy_project(into: Path) -> Path:
@@ -201,15 +161,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp))
+        model_page = next((ROOT / "docs").glob(f"*/{MODEL_QUESTION}.md")).read_text(encoding="utf-8")
+        (project / "docs/generated").mkdir()
         for n in range(GENERATED_QUESTIONS):
-            (project / "docs/generated").mkdir(exist_ok=True)
-            (project / f"docs/generated/question-{n}.md").write_text(GENERATED_PAGE.format(n=n), encoding="utf-8")
-            (project / f"snippets/generated-{n}").mkdir()
-            (project / f"snippets/generated-{n}/count.py").write_text(
-                GENERATED_SNIPPET.format(n=n, amount=round(0.05 + 0.9 * n / GENERATED_QUESTIONS, 3)), encoding="utf-8"
-            )
+            slug = f"generated-{n}"
+            page = model_page.replace(f"snippets/{MODEL_QUESTION}/", f"snippets/{slug}/")
+            (project / f"docs/generated/{slug}.md").write_text(page, encoding="utf-8")
+            shutil.copytree(ROOT / "snippets" / MODEL_QUESTION, project / "snippets" / slug)
         cold, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
-        say(f"with {GENERATED_QUESTIONS} generated questions more, cold cache             {cold:6.2f} s   {snippets_line(log)}")
+        say(f"with {GENERATED_QUESTIONS} copies of the {MODEL_QUESTION} page more, cold cache    {cold:6.2f} s   {snippets_line(log)}")
         say(f"  per generated question, over the clean build             {(cold - clean) / GENERATED_QUESTIONS:6.3f} s")
         warm, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
         say(f"  warm cache, nothing changed                              {warm:6.2f} s   {snippets_line(log)}")
