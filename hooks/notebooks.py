@@ -70,9 +70,10 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if "/" not in page.file.src_path or "\n## The evidence\n" not in markdown:
         return markdown
-    link = f"../{notebook_name(Path(page.file.src_path))}"
+    name = notebook_name(Path(page.file.src_path))
     offer = (
-        f"\n## The evidence\n\n[Run this page's snippets as a notebook]({link}){{ .md-button }}"
+        f"\n## The evidence\n\n[Run this page's snippets as a notebook](../{name})"
+        f'{{ .md-button download="{Path(name).name}" }}'
         " (generated from the same files; run it in an empty folder)\n"
     )
     return markdown.replace("\n## The evidence\n", offer, 1)
