@@ -117,6 +117,12 @@ def main() -> None:
         if args.record:  # line by line: the site the benchmark builds shows this very file
             RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
+    def row(label: str, value: str, note: str = "") -> None:
+        say(f"{label:<60}{value:>9}   {note}".rstrip())
+
+    def target(met: bool) -> str:
+        return "met" if met else "NOT met"
+
     cpu = re.search(r"model name\s*: (.*)", Path("/proc/cpuinfo").read_text())
     memory_kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())[1])
     say(f"date           {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
@@ -126,38 +132,38 @@ def main() -> None:
 
     snippets = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "snippets").glob("*/*.py"))
     floor, _ = timed([PYTHON, "-c", FLOOR, *snippets], ROOT)
-    say(f"floor: {len(snippets)} snippets in one process, one torch import     {floor:6.2f} s")
+    row(f"floor: {len(snippets)} snippets in one process, one torch import", f"{floor:.2f} s")
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp))
         clean, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
-        say(f"clean build (mkdocs build --strict, empty cache)           {clean:6.2f} s   {snippets_line(log)}")
-        say(f"  ratio to the floor                                       {clean / floor:6.2f}     target <= 1.2: {'met' if clean <= 1.2 * floor else 'NOT met'}")
+        row("clean build (mkdocs build --strict, empty cache)", f"{clean:.2f} s", snippets_line(log))
+        row("  ratio to the floor", f"{clean / floor:.2f}", f"target <= 1.2: {target(clean <= 1.2 * floor)}")
         shutil.rmtree(project / ".cache")
 
         server = Server(project)
         _, built, said = server.wait_for_build()
-        say(f"mkdocs serve, first build (empty cache)                   {built:6.2f} s   {said}")
+        row("mkdocs serve, first build (empty cache)", f"{built:.2f} s", said)
         server.wait_for("Serving on")  # files are watched from here on
         time.sleep(1)
         edit(project / "docs/pruning/pruning-count.md", "## The evidence", "## The evidence, edited")
         seconds, built, said = server.wait_for_build()
         prose_ok = built <= 1 and said.startswith("snippets: 0 executed")
-        say(f"  rebuild after a prose-only edit                          {built:6.2f} s   {said}   target <= 1 s, 0 executed: {'met' if prose_ok else 'NOT met'}")
-        say(f"    from the edit, with mkdocs serve's file polling        {seconds:6.2f} s")
+        row("  rebuild after a prose-only edit", f"{built:.2f} s", f"{said}   target <= 1 s, 0 executed: {target(prose_ok)}")
+        row("    from the edit, with mkdocs serve's file polling", f"{seconds:.2f} s")
         edit(project / "snippets/pruning-count/question.py", "print(", "print('edited', ")
         seconds, built, said = server.wait_for_build()
-        say(f"  rebuild after editing one snippet                        {built:6.2f} s   {said}")
-        say(f"    from the edit, with mkdocs serve's file polling        {seconds:6.2f} s")
+        row("  rebuild after editing one snippet", f"{built:.2f} s", said)
+        row("    from the edit, with mkdocs serve's file polling", f"{seconds:.2f} s")
         server.stop()
 
     suite, log = timed([PYTHON, "-m", "pytest", "-p", "no:cacheprovider"], ROOT)
     summary = re.findall(r"=+ (\d+ passed.*?) =+", log)[-1]
-    say(f"full test suite (pytest, 2 workers)                        {suite:6.2f} s   {summary}   target <= 45 s: {'met' if suite <= 45 else 'NOT met'}")
+    row("full test suite (pytest, 2 workers)", f"{suite:.2f} s", f"{summary}   target <= 45 s: {target(suite <= 45)}")
     reader_side = [f"--ignore=tests/{name}" for name in ("test_browser.py", "test_notebooks.py", "test_zensical.py")]
     suite, log = timed([PYTHON, "-m", "pytest", "-p", "no:cacheprovider", *reader_side], ROOT)
     summary = re.findall(r"=+ (\d+ passed.*?) =+", log)[-1]
-    say(f"  without the browser, notebook and Zensical tests         {suite:6.2f} s   {summary}   target <= 45 s: {'met' if suite <= 45 else 'NOT met'}")
+    row("  without the browser, notebook and Zensical tests", f"{suite:.2f} s", f"{summary}   target <= 45 s: {target(suite <= 45)}")
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp))
@@ -169,10 +175,10 @@ def main() -> None:
             (project / f"docs/generated/{slug}.md").write_text(page, encoding="utf-8")
             shutil.copytree(ROOT / "snippets" / MODEL_QUESTION, project / "snippets" / slug)
         cold, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
-        say(f"with {GENERATED_QUESTIONS} copies of the {MODEL_QUESTION} page more, cold cache    {cold:6.2f} s   {snippets_line(log)}")
-        say(f"  per generated question, over the clean build             {(cold - clean) / GENERATED_QUESTIONS:6.3f} s")
+        row(f"with {GENERATED_QUESTIONS} more copies of the {MODEL_QUESTION} page, cold cache", f"{cold:.2f} s", snippets_line(log))
+        row("  per copy, over the clean build", f"{(cold - clean) / GENERATED_QUESTIONS:.3f} s")
         warm, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
-        say(f"  warm cache, nothing changed                              {warm:6.2f} s   {snippets_line(log)}")
+        row("  warm cache, nothing changed", f"{warm:.2f} s", snippets_line(log))
 
     if args.record:
         print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
