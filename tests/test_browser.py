@@ -196,14 +196,16 @@ def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
     assert answer.get_attribute("open") is None, "opening the hint opened the answer too"
 
 
-def test_a_prediction_is_kept_in_the_browser(visit):
-    opened = visit(QUESTION_PAGES[0])
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_a_prediction_is_kept_in_the_browser(visit, scheme):
+    opened = visit(QUESTION_PAGES[0], scheme)
     page = opened.page
-    choice = page.locator(".quiz input").first
-    choice.check()
-    assert page.locator("details.question").get_attribute("open") is None
+    page.locator(".quiz input").last.check()
+    assert page.locator(".quiz-feedback").is_visible(), "no feedback on the reader's choice"
+    assert page.locator(".quiz div.correct input").count() == 1, "the right choice is not shown"
+    assert page.locator("details.question").get_attribute("open") is None, "choosing opened the usual answer"
     page.reload()
-    assert page.locator(".quiz input").first.is_checked(), "the reader's choice was lost on reload"
+    assert page.locator(".quiz input").last.is_checked(), "the reader's choice was lost on reload"
     assert opened.errors == []
 
 
