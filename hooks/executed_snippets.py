@@ -273,7 +273,7 @@ class Build:
         return run.result()
 
 
-build = Build()
+build: Build  # made anew by on_pre_build, for each build
 
 
 def _run_for_markdown_exec(code: str, returncode: int | None = None, session: str | None = None, id: str | None = None, **extra: str) -> str:  # noqa: A002, ARG001
