@@ -61,6 +61,11 @@ RIGHT_CHOICE = re.compile(r"^- \[x\] (.*)$", re.MULTILINE)
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
 
 
+def is_question_page(src_path: str) -> bool:
+    """A page inside a section folder of docs/ is a question page; the others are not."""
+    return "/" in src_path
+
+
 class SnippetFailed(Exception):
     """A snippet raised, exited with an error, or ran out of time; the message says which and where."""
 
@@ -173,8 +178,8 @@ def run_snippet(code: str, path: str, cwd: Path = ROOT, timeout: float | None = 
             if remaining <= 0:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
-                for fd in chunks:
-                    os.close(fd)
+                for key in list(selector.get_map().values()):  # the others are closed already
+                    os.close(key.fd)
                 raise SnippetFailed(
                     f"{path}: still running after {timeout:g} s, stopped "
                     f"(the limit is SNIPPET_TIMEOUT, default {DEFAULT_TIMEOUT_SECONDS} s)"
@@ -236,8 +241,7 @@ class Build:
         self.environment = _environment()  # once per build: reading package metadata is not free
         self.runs: dict[tuple[str, str], Future] = {}  # (path, code) -> its output
         self.pool = ThreadPoolExecutor(max_workers=jobs(), thread_name_prefix="snippet")
-        self.executed: list[str] = []
-        self.executing_seconds = 0.0
+        self.executed: list[tuple[str, float]] = []  # (path, seconds it ran)
         self.from_cache: list[str] = []
         self.keys_used: set[str] = set()
         self.pages_seen = 0
@@ -259,8 +263,7 @@ class Build:
             return json.loads(entry.read_text(encoding="utf-8"))["output"]
         started = time.perf_counter()
         output = run_snippet(code, path, cwd=self.project, threads=1 if jobs() > 1 else None)
-        self.executing_seconds += time.perf_counter() - started
-        self.executed.append(path)
+        self.executed.append((path, time.perf_counter() - started))
         if cache_enabled():
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             entry.write_text(json.dumps({"snippet": path, "output": output}), encoding="utf-8")
@@ -348,7 +351,7 @@ def on_page_markdown(markdown, page, config, files):
         if f'title="{path}"' not in match["options"]:
             log.warning(f'{where}:{line}: the block that runs {path} needs title="{path}", the file readers copy')
         build.included.add(path)
-    if "/" in page.file.src_path:  # a page inside a section folder is a question page
+    if is_question_page(page.file.src_path):
         found = {part: pattern.search(source) for part, pattern in QUESTION_PAGE_PARTS.items()}
         for part, pattern in QUESTION_PAGE_PARTS.items():
             if not found[part]:
@@ -377,6 +380,6 @@ def on_post_build(config):
                 if entry.stem not in build.keys_used:
                     entry.unlink()  # stale: its snippet, options or environment changed
     log.info(
-        f"snippets: {len(build.executed)} executed ({build.executing_seconds:.2f} s of run time, "
+        f"snippets: {len(build.executed)} executed ({sum(seconds for _, seconds in build.executed):.2f} s of run time, "
         f"{jobs()} at a time), {len(build.from_cache)} from cache"
     )

@@ -12,14 +12,13 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).parent))
-from executed_snippets import EXECUTED_INCLUDE, SNIPPET_PATH  # noqa: E402
+from executed_snippets import EXECUTED_INCLUDE, SNIPPET_PATH, is_question_page  # noqa: E402
 
 NOTEBOOKS = "notebooks"
 
 
 def question_pages(docs: Path) -> list[Path]:
-    """A page inside a section folder is a question page."""
-    return sorted(docs.glob("*/*.md"))
+    return [page for page in sorted(docs.rglob("*.md")) if is_question_page(page.relative_to(docs).as_posix())]
 
 
 def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
@@ -68,7 +67,7 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
-    if "/" not in page.file.src_path or "\n## The evidence\n" not in markdown:
+    if not is_question_page(page.file.src_path) or "\n## The evidence\n" not in markdown:
         return markdown
     name = notebook_name(Path(page.file.src_path))
     offer = (

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from notebooks import question_pages
 from snippet_outputs import DOCS, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,7 +39,7 @@ PAGES = sorted(
     "" if page == Path("index.md") else f"{page.with_suffix('').as_posix()}/"
     for page in (p.relative_to(DOCS) for p in DOCS.rglob("*.md"))
 )
-QUESTION_PAGES = [page for page in PAGES if page.count("/") == 2]
+QUESTION_PAGES = [f"{page.relative_to(DOCS).with_suffix('').as_posix()}/" for page in question_pages(DOCS)]
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
 

@@ -59,17 +59,17 @@ def test_built_pages_show_the_recorded_outputs(built_site, subtests, pytestconfi
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip("recordings are being rewritten: run the tests again to check the site against them")
     assert INCLUSIONS, "no page includes an executed snippet"
-    tmp_path = built_site
+    site = built_site
     with subtests.test(check="no request to another host"):
-        assert outside_requests(tmp_path) == []
+        assert outside_requests(site) == []
     for page in question_pages(DOCS):
         with subtests.test(notebook=notebook_name(page)):
-            built = tmp_path / notebook_name(page)
+            built = site / notebook_name(page)
             assert built.is_file(), f"the site has no {notebook_name(page)}"
             assert built.read_text(encoding="utf-8") == nbformat.writes(notebook_for(page, ROOT))
-            assert f'href="../../{notebook_name(page)}"' in (tmp_path / page.parent.name / page.stem / "index.html").read_text()
+            assert f'href="../../{notebook_name(page)}"' in (site / page.parent.name / page.stem / "index.html").read_text()
     for inclusion in INCLUSIONS:
         with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
-            problem = problem_on_page(built_page(tmp_path, inclusion), inclusion)
+            problem = problem_on_page(built_page(site, inclusion), inclusion)
             if problem:
                 pytest.fail(problem, pytrace=False)

@@ -1,4 +1,5 @@
-"""Every snippet, run as the build runs it and as a reader runs it, prints its recorded output."""
+"""Every snippet, run as a reader runs it, prints its recorded output; the update command records
+it only when the build's runner prints the same."""
 import pytest
 from snippet_outputs import RECORDED, ROOT, UPDATE_COMMAND, UPDATE_FLAG, Snippet, all_snippets, diff, mask_measured
 
