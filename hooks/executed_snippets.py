@@ -32,6 +32,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
+from mkdocs.utils.meta import get_data
+
+from compression_answers import claims, pages
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / ".cache" / "executed-snippets"
@@ -52,11 +56,8 @@ QUESTION_PAGE_PARTS = {
     "the hint": re.compile(r'^\?\?\?\+? tip "Hint"', re.MULTILINE),
     "the usual answer": re.compile(r'^\?\?\?\+? question "The usual answer', re.MULTILINE),
     "the reader's prediction": re.compile(r"^<quiz>$", re.MULTILINE),
-    "a verdict": re.compile(r"^## Verdict\n\n!!! (success|warning|failure)", re.MULTILINE),
+    "a verdict": re.compile(r'^## Verdict\n\n!!! verdict "', re.MULTILINE),
 }
-# The prediction's right choice must be the verdict's.
-VERDICT_CHOICES = {"success": "It holds", "warning": "It holds, with a caveat", "failure": "It is wrong"}
-RIGHT_CHOICE = re.compile(r"^- \[x\] (.*)$", re.MULTILINE)
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
 
@@ -330,6 +331,74 @@ def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _checked_lines(source: str) -> list[claims.Checked]:
+    """The checked lines of every snippet a page includes that ran (a failed one fails the build itself)."""
+    checked = []
+    for match in EXECUTED_INCLUDE.finditer(source):
+        path = match["path"]
+        if not (build.project / path).is_file():
+            continue  # reported as a missing include
+        try:
+            output = build.output((build.project / path).read_text(encoding="utf-8"), path)
+        except SnippetFailed:
+            continue
+        checked += claims.checked_lines(output, path)
+    return checked
+
+
+def _decided(source: str, where: str) -> claims.Verdict | None:
+    try:
+        checked = _checked_lines(source)
+    except claims.BadCheckedLine as error:
+        log.warning(f"{where}: {error}")
+        return None
+    if checked == []:
+        log.warning(f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict")
+    return claims.verdict(checked) if checked else None
+
+
+def _with_verdict(markdown: str, source: str, where: str) -> str:
+    """The verdict and the prediction's right choice, as the page's runs decide them."""
+    decided = _decided(source, where)
+    if decided is None:  # already reported: leave out the prediction, which has no key without a verdict
+        return pages.PREDICTION.sub("", markdown)
+    try:
+        problem = pages.verdict_problem(source, decided)
+        if problem:
+            log.warning(f"{where}:{pages.line_of(source, problem.offset)}: {problem}")
+        checked = _checked_lines(source)
+        return pages.mark_prediction(pages.render_verdict(markdown, decided, checked), decided)
+    except pages.PageProblem as problem:
+        log.warning(f"{where}:{pages.line_of(source, problem.offset)}: {problem}")
+        return markdown
+
+
+def _with_question_table(markdown: str, source: str, where: str, files) -> str:
+    """The home page's table: each question page's title and short answer, and its runs' verdict."""
+    rows = []
+    for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
+        if not is_question_page(file.src_uri):
+            continue
+        page_source = Path(file.abs_src_path).read_text(encoding="utf-8")
+        body, meta = get_data(page_source)
+        decided = _decided(page_source, f"docs/{file.src_uri}")
+        if "short_answer" not in meta:
+            log.warning(f"docs/{file.src_uri}: a question page needs `short_answer:` in its front matter, for the home page")
+        try:
+            title = pages.title_of(body)
+        except pages.PageProblem as problem:
+            log.warning(f"docs/{file.src_uri}: {problem}")
+            continue
+        verdict = claims.TITLE[decided.name].removeprefix("The usual answer ") if decided else "(no verdict: see the build log)"
+        rows.append(pages.QuestionRow(file.src_uri, title, meta.get("short_answer", ""), verdict))
+    try:
+        return pages.insert_question_table(markdown, rows)
+    except pages.PageProblem as problem:
+        log.warning(f"{where}: {problem}")
+        return markdown
+
+
+@event_priority(50)  # before mkdocs-quiz reads the prediction: the build marks its right choice
 def on_page_markdown(markdown, page, config, files):
     build.pages_seen += 1
     source = Path(page.file.abs_src_path).read_text(encoding="utf-8")  # with front matter: true line numbers
@@ -356,11 +425,10 @@ def on_page_markdown(markdown, page, config, files):
         for part, pattern in QUESTION_PAGE_PARTS.items():
             if not found[part]:
                 log.warning(f"{where}: a question page needs {part} ({pattern.pattern.strip('^$')})")
-        if found["the reader's prediction"] and found["a verdict"]:
-            right = RIGHT_CHOICE.findall(source[found["the reader's prediction"].start() :])[:1]
-            expected = VERDICT_CHOICES[found["a verdict"][1]]
-            if right != [expected]:
-                log.warning(f"{where}: the prediction's right choice is {right}, but the verdict says {expected!r}")
+        # Without a verdict the prediction has no key: it is left out, and the warning fails the build.
+        markdown = _with_verdict(markdown, source, where) if found["a verdict"] else pages.PREDICTION.sub("", markdown)
+    elif page.file.src_uri == "index.md" and pages.TABLE_MARKER in markdown:
+        markdown = _with_question_table(markdown, source, where, files)
     return markdown
 
 

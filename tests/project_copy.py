@@ -41,7 +41,7 @@ SAMPLE_PAGE = '''# Sample
 
 <quiz>
 Does the usual answer hold?
-- [x] It holds
+- [ ] It holds
 - [ ] It holds, with a caveat
 - [ ] It is wrong
 
@@ -56,9 +56,11 @@ See the evidence.
 
 ## Verdict
 
-!!! success "The usual answer holds"
+!!! verdict "holds"
     The run prints it.
 '''
+
+SAMPLE_SNIPPET = "answer = 6 * 7\nprint(answer)\nprint(f'claim: 6 x 7 is 42: {answer == 42}')\n"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -86,13 +88,16 @@ def plant(project: Path, path: str, text: str) -> None:
     (project / path).write_text(text, encoding="utf-8")
 
 
-def make_project(project: Path) -> Path:
+def make_project(project: Path, record: bool = True) -> Path:
+    """The copy with its sample page; `record=False` leaves the sample page, snippet and recording out."""
     for name in PROJECT_FILES:
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, project / name)
     plant(project, "docs/index.md", "# Home\n")
+    if not record:
+        return project
     plant(project, PAGE, SAMPLE_PAGE)
-    plant(project, SNIPPET, "print(6 * 7)\n")
+    plant(project, SNIPPET, SAMPLE_SNIPPET)
     recorded = run_tests(project, UPDATE_FLAG)  # recordings come from the update command, here too
     assert recorded.returncode == 0, recorded.stdout
     assert build(project).returncode == 0, "the unbroken copy must build"

@@ -6,8 +6,11 @@ import subprocess
 import time
 
 import pytest
-from project_copy import PAGE, RECORDING, SAMPLE_PAGE, SNIPPET, build, plant, run_tests
+from project_copy import PAGE, RECORDING, SAMPLE_PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant, run_tests
 from snippet_outputs import UPDATE_COMMAND, UPDATE_FLAG
+
+RECORDED = "42\nclaim: 6 x 7 is 42: True\n"  # what SAMPLE_SNIPPET prints
+
 
 def fails_with(done: subprocess.CompletedProcess, *messages: str) -> None:
     log = done.stdout + done.stderr
@@ -74,7 +77,7 @@ QUIZ = SAMPLE_PAGE[SAMPLE_PAGE.index("<quiz>") : SAMPLE_PAGE.index("</quiz>") + 
         ('??? tip "Hint"', "??? note", "the hint"),
         ('??? question "The usual answer', '??? note "The answer', "the usual answer"),
         (QUIZ, "", "the reader's prediction"),
-        ('!!! success "The usual answer holds"', '!!! note "Verdict"', "a verdict"),
+        ('!!! verdict "holds"', '!!! note "Verdict"', "a verdict"),
     ],
     ids=["question", "hint", "usual answer", "prediction", "verdict"],
 )
@@ -83,9 +86,30 @@ def test_a_question_page_without_a_required_part_fails_the_build(project, remove
     fails_with(build(project), f"{PAGE}: a question page needs {part}", "Aborted")
 
 
-def test_a_prediction_that_contradicts_the_verdict_fails_the_build(project):
-    plant(project, PAGE, SAMPLE_PAGE.replace("- [x] It holds", "- [ ] It holds").replace("- [ ] It is wrong", "- [x] It is wrong"))
-    fails_with(build(project), f"{PAGE}: the prediction's right choice is ['It is wrong'], but the verdict says 'It holds'")
+def test_a_prediction_marked_by_hand_fails_the_build(project):
+    plant(project, PAGE, SAMPLE_PAGE.replace("- [ ] It is wrong", "- [x] It is wrong"))
+    fails_with(build(project), f"{PAGE}:", "the prediction's right choice is marked by the build from the runs", "Aborted")
+
+
+def test_a_verdict_the_runs_do_not_decide_fails_the_build_naming_the_claim(project):
+    plant(project, PAGE, SAMPLE_PAGE.replace('!!! verdict "holds"', '!!! verdict "wrong"'))
+    line = SAMPLE_PAGE.splitlines().index('!!! verdict "holds"') + 1
+    fails_with(
+        build(project),
+        f"{PAGE}:{line}: the runs decide the verdict 'holds', but the prose under it was written for 'wrong'",
+        "snippets/sample/count.py printed 'claim: 6 x 7 is 42: True'",
+        "Aborted",
+    )
+
+
+def test_a_question_page_whose_snippets_check_nothing_fails_the_build(project):
+    plant(project, SNIPPET, "print(6 * 7)\n")
+    fails_with(build(project), f"{PAGE}: none of its snippets prints a checked line", "Aborted")
+
+
+def test_a_malformed_checked_line_fails_the_build(project):
+    plant(project, SNIPPET, "print('claim: 6 x 7 is 42: yes')\n")
+    fails_with(build(project), "snippets/sample/count.py printed 'claim: 6 x 7 is 42: yes'", "Aborted")
 
 
 # --- the tests and the update command -------------------------------------------------------------
@@ -102,35 +126,35 @@ def test_a_recording_without_snippet_fails_the_tests(project):
 
 
 def test_a_changed_output_fails_the_tests_with_its_diff(project):
-    plant(project, SNIPPET, "print(6 * 7 + 1)\n")
+    plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1"))
     fails_with(run_tests(project), f"{SNIPPET} no longer prints its recorded output ({RECORDING})", "-42", "+43")
 
 
 def test_a_nondeterministic_snippet_is_not_recorded(project):
     plant(project, SNIPPET, "import random\n\nprint(random.random())\n")
     fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} printed different output on two runs in fresh processes")
-    assert (project / RECORDING).read_text() == "42\n"
+    assert (project / RECORDING).read_text() == RECORDED
 
 
 def test_the_update_command_refuses_a_snippet_that_raises(project):
-    plant(project, SNIPPET, "print(6 * 7)\n1 / 0\n")
-    fails_with(run_tests(project, UPDATE_FLAG), f'File "{SNIPPET}", line 2, in <module>', "ZeroDivisionError")
-    assert (project / RECORDING).read_text() == "42\n"
+    plant(project, SNIPPET, SAMPLE_SNIPPET + "1 / 0\n")
+    fails_with(run_tests(project, UPDATE_FLAG), f'File "{SNIPPET}", line 4, in <module>', "ZeroDivisionError")
+    assert (project / RECORDING).read_text() == RECORDED
 
 
 def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(project):
     plant(project, "docs/checks/other.md", SAMPLE_PAGE.replace("sample/count", "other/count"))
-    plant(project, "snippets/other/count.py", "print(6 * 7)\n")
+    plant(project, "snippets/other/count.py", SAMPLE_SNIPPET)
     done = run_tests(project, UPDATE_FLAG, "-k", "other")
     assert done.returncode == 0, done.stdout
     assert "re-recorded tests/recorded/other/count.txt" in done.stdout
-    plant(project, SNIPPET, "print(6 * 7 + 1)\n")
-    plant(project, "snippets/other/count.py", "print(6 * 7 + 2)\n")
+    plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1"))
+    plant(project, "snippets/other/count.py", SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 2"))
     done = run_tests(project, UPDATE_FLAG, "-k", "sample")
     assert done.returncode == 0, done.stdout
-    assert f"re-recorded {RECORDING}" in done.stdout and "-42\n+43" in done.stdout
-    assert (project / RECORDING).read_text() == "43\n"
-    assert (project / "tests/recorded/other/count.txt").read_text() == "42\n", "a page that was not selected changed"
+    assert f"re-recorded {RECORDING}" in done.stdout and "-42\n" in done.stdout and "+43\n" in done.stdout
+    assert (project / RECORDING).read_text().startswith("43\n")
+    assert (project / "tests/recorded/other/count.txt").read_text() == RECORDED, "a page that was not selected changed"
 
 
 # --- adding a question, as CONTRIBUTING.md says ---------------------------------------------------
@@ -139,7 +163,7 @@ def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(p
 def test_a_new_question_needs_a_page_its_snippets_and_the_update_command(project):
     page = SAMPLE_PAGE.replace("sample/count", "throwaway/square").replace("# Sample", "# Throwaway")
     plant(project, "docs/pruning/throwaway.md", page)
-    plant(project, "snippets/throwaway/square.py", "import math\n\nprint(math.prod([12, 12]))\n")
+    plant(project, "snippets/throwaway/square.py", "import math\n\nprint(f'claim: 12 x 12 is {math.prod([12, 12])}: True')\n")
     updated = run_tests(project, UPDATE_FLAG)
     assert "re-recorded tests/recorded/throwaway/square.txt" in updated.stdout, updated.stdout
     assert build(project).returncode == 0

@@ -10,7 +10,12 @@ class ConvModel(nn.Module):
 
 
 model = ConvModel()
+raised = None
 try:
     prune.l1_unstructured(model.conv, name='bias', amount=0.3)
 except Exception as error:
+    raised = error
     print(f"{type(error).__name__}: {error}")
+
+# The usual answer, checked: it says this raises ValueError.
+print(f"claim: pruning a bias that is None raises ValueError: {isinstance(raised, ValueError)}")

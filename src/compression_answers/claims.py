@@ -1,0 +1,80 @@
+"""Checked lines, and the verdict on a page's usual answer that they decide.
+
+A snippet states what a run shows as a checked line, printed with plain Python so that the file
+stays copy-paste runnable:
+
+    claim: <part of the usual answer, as a testable statement>: True
+    caveat: <a finding that qualifies the usual answer>: True
+
+The verdict follows from the checked lines of all of a page's snippets, never from typing:
+a claim that is False makes the usual answer wrong; otherwise a caveat that is True makes it hold
+with a caveat; otherwise it holds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CHECKED_LINE = re.compile(r"^(?P<kind>claim|caveat): (?P<statement>.+): (?P<value>True|False)$")
+# A line that starts like a checked line but does not end in a truth value is a mistake, not prose.
+LOOKS_CHECKED = re.compile(r"^(claim|caveat): ")
+
+HOLDS, CAVEAT, WRONG = "holds", "holds, with a caveat", "wrong"
+VERDICTS = (HOLDS, CAVEAT, WRONG)
+ADMONITION = {HOLDS: "success", CAVEAT: "warning", WRONG: "failure"}
+TITLE = {HOLDS: "The usual answer holds", CAVEAT: "The usual answer holds, with a caveat", WRONG: "The usual answer is wrong"}
+CHOICE = {HOLDS: "It holds", CAVEAT: "It holds, with a caveat", WRONG: "It is wrong"}
+
+
+class BadCheckedLine(ValueError):
+    """A line starts with `claim:` or `caveat:` but does not end in `: True` or `: False`."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One checked line of one snippet's output."""
+
+    kind: str  # "claim" or "caveat"
+    statement: str
+    value: bool
+    snippet: str  # the file that printed it
+
+    @property
+    def line(self) -> str:
+        return f"{self.kind}: {self.statement}: {self.value}"
+
+
+def checked_lines(output: str, snippet: str) -> list[Checked]:
+    """The checked lines in a snippet's output, in order; raises BadCheckedLine for a malformed one."""
+    found = []
+    for line in output.splitlines():
+        match = CHECKED_LINE.match(line)
+        if match:
+            found.append(Checked(match["kind"], match["statement"], match["value"] == "True", snippet))
+        elif LOOKS_CHECKED.match(line):
+            raise BadCheckedLine(f"{snippet} printed {line!r}: a checked line ends in ': True' or ': False'")
+    return found
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the checked lines decide, and which of them decided it."""
+
+    name: str  # one of VERDICTS
+    deciding: tuple[Checked, ...]
+
+    def explain(self) -> str:
+        return "; ".join(f"{c.snippet} printed {c.line!r}" for c in self.deciding)
+
+
+def verdict(checked: list[Checked]) -> Verdict:
+    """Wrong if any claim is False; else holds with a caveat if any caveat is True; else holds."""
+    if not checked:
+        raise ValueError("no checked line: nothing decides the verdict")
+    false_claims = tuple(c for c in checked if c.kind == "claim" and not c.value)
+    if false_claims:
+        return Verdict(WRONG, false_claims)
+    caveats = tuple(c for c in checked if c.kind == "caveat" and c.value)
+    if caveats:
+        return Verdict(CAVEAT, caveats)
+    return Verdict(HOLDS, tuple(c for c in checked if c.kind == "claim"))

@@ -1,0 +1,112 @@
+"""What the build writes into a question page from its runs: the verdict, the prediction's key,
+and the home page's table of questions. Strings in, strings (or a PageProblem) out."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from compression_answers.claims import ADMONITION, CHOICE, TITLE, VERDICTS, Checked, Verdict
+
+# The author writes the verdict the prose under it was written for; the build renders the one
+# the runs decide, and a mismatch fails the (strict) build, so prose never outlives its verdict.
+DECLARED_VERDICT = re.compile(r'^!!! verdict "(?P<name>[^"\n]*)"$', re.MULTILINE)
+PREDICTION = re.compile(r"^<quiz>\n(?P<body>.*?)^</quiz>$", re.MULTILINE | re.DOTALL)
+CHOICE_LINE = re.compile(r"^- \[(?P<mark>[ xX])\] (?P<text>.*)$", re.MULTILINE)
+TITLE_LINE = re.compile(r"^# (?P<title>.+)$", re.MULTILINE)
+TABLE_MARKER = "<!-- the question table -->"
+
+
+class PageProblem(ValueError):
+    """Something in a page's markdown the build cannot render; `offset` points at it."""
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def declared_verdict(markdown: str) -> re.Match:
+    match = DECLARED_VERDICT.search(markdown)
+    if match is None:
+        raise PageProblem('a question page needs its verdict as `!!! verdict "<verdict>"` under "## Verdict"')
+    if match["name"] not in VERDICTS:
+        raise PageProblem(f"the verdict {match['name']!r} is none of {', '.join(map(repr, VERDICTS))}", match.start())
+    return match
+
+
+def verdict_problem(markdown: str, decided: Verdict) -> PageProblem | None:
+    """The prose under the verdict was written for another verdict than the runs decide."""
+    declared = declared_verdict(markdown)
+    if declared["name"] == decided.name:
+        return None
+    return PageProblem(
+        f"the runs decide the verdict {decided.name!r}, but the prose under it was written for "
+        f"{declared['name']!r}: {decided.explain()}. Rewrite the verdict for what the run shows",
+        declared.start(),
+    )
+
+
+def checked_list(checked: list[Checked], indent: str = "    ") -> str:
+    lines = [f"{indent}Decided by the checked lines the runs above printed:", ""]
+    for c in checked:
+        lines.append(f"{indent}- `{c.kind}`: {c.statement}: **{c.value}** (`{c.snippet}`)")
+    return "\n".join(lines) + "\n"
+
+
+def render_verdict(markdown: str, decided: Verdict, checked: list[Checked]) -> str:
+    """Replace the declared verdict by the decided one, with the checked lines that decide it."""
+    declared = declared_verdict(markdown)
+    header = f'!!! {ADMONITION[decided.name]} "{TITLE[decided.name]}"\n'
+    rest = markdown[declared.end() + 1 :]
+    return markdown[: declared.start()] + header + checked_list(checked) + "\n" + rest
+
+
+def mark_prediction(markdown: str, decided: Verdict) -> str:
+    """Mark the prediction's right choice: the one the decided verdict names."""
+    prediction = PREDICTION.search(markdown)
+    if prediction is None:
+        raise PageProblem("a question page needs the reader's prediction (<quiz> … </quiz>)")
+    body = prediction["body"]
+    choices = list(CHOICE_LINE.finditer(body))
+    marked = [c for c in choices if c["mark"] != " "]
+    if marked:
+        raise PageProblem(
+            "the prediction's right choice is marked by the build from the runs: write every choice as `- [ ] …`",
+            prediction.start("body") + marked[0].start(),
+        )
+    right = CHOICE[decided.name]
+    if right not in [c["text"] for c in choices]:
+        raise PageProblem(f"the prediction offers no choice {right!r}, which the runs decide", prediction.start())
+    body = CHOICE_LINE.sub(lambda c: f"- [x] {right}" if c["text"] == right else c[0], body)
+    return markdown[: prediction.start("body")] + body + markdown[prediction.end("body") :]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    link: str  # relative to the home page
+    title: str
+    short_answer: str
+    verdict: str
+
+
+def title_of(markdown: str) -> str:
+    match = TITLE_LINE.search(markdown)
+    if match is None:
+        raise PageProblem("a question page needs a `# <title>` line")
+    return match["title"].strip()
+
+
+def question_table(rows: list[QuestionRow]) -> str:
+    lines = ["| Question | Short answer | The usual answer, by the runs |", "| --- | --- | --- |"]
+    for row in rows:
+        lines.append(f"| [{row.title}]({row.link}) | {row.short_answer} | {row.verdict} |")
+    return "\n".join(lines)
+
+
+def insert_question_table(markdown: str, rows: list[QuestionRow]) -> str:
+    if TABLE_MARKER not in markdown:
+        raise PageProblem(f"the home page needs {TABLE_MARKER} where the table of questions goes")
+    return markdown.replace(TABLE_MARKER, question_table(rows), 1)

@@ -1,0 +1,135 @@
+"""The verdict comes from the runs: the rules in-process, and a planted change of torch behaviour end to end."""
+import shutil
+
+import pytest
+from compression_answers import claims, pages
+from project_copy import build, make_project, plant
+from snippet_outputs import ROOT
+
+
+def checked(*lines: str) -> list[claims.Checked]:
+    return claims.checked_lines("\n".join(lines), "snippets/x/y.py")
+
+
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        (["claim: a: True", "claim: b: True"], claims.HOLDS),
+        (["claim: a: True", "caveat: c: False"], claims.HOLDS),
+        (["claim: a: True", "caveat: c: True"], claims.CAVEAT),
+        (["claim: a: False", "caveat: c: True"], claims.WRONG),
+        (["caveat: c: True"], claims.CAVEAT),
+    ],
+)
+def test_the_verdict_follows_from_the_checked_lines(lines, expected):
+    assert claims.verdict(checked(*lines)).name == expected
+
+
+def test_the_deciding_lines_are_the_ones_named():
+    decided = claims.verdict(checked("claim: a: True", "claim: b: False", "caveat: c: True"))
+    assert decided.explain() == "snippets/x/y.py printed 'claim: b: False'"
+
+
+def test_prose_lines_are_not_checked_lines():
+    assert checked("claims: many", "the claim: x: True", "claim:True", "") == []
+
+
+@pytest.mark.parametrize("line", ["claim: a: yes", "caveat: b", "claim: c: true"])
+def test_a_malformed_checked_line_is_refused(line):
+    with pytest.raises(claims.BadCheckedLine, match="ends in ': True' or ': False'"):
+        checked(line)
+
+
+def test_no_checked_line_decides_nothing():
+    with pytest.raises(ValueError, match="nothing decides"):
+        claims.verdict([])
+
+
+PAGE = '''# T
+
+<quiz>
+Does it hold?
+- [ ] It holds
+- [ ] It holds, with a caveat
+- [ ] It is wrong
+</quiz>
+
+## Verdict
+
+!!! verdict "holds, with a caveat"
+    Prose.
+'''
+
+
+def test_the_rendered_verdict_and_the_marked_choice_are_the_decided_ones():
+    decided = claims.verdict(checked("claim: a: True", "caveat: c: True"))
+    rendered = pages.mark_prediction(pages.render_verdict(PAGE, decided, checked("claim: a: True", "caveat: c: True")), decided)
+    assert '!!! warning "The usual answer holds, with a caveat"\n    Decided by' in rendered
+    assert "    - `caveat`: c: **True** (`snippets/x/y.py`)" in rendered
+    assert "    Prose." in rendered
+    assert "- [x] It holds, with a caveat" in rendered and rendered.count("[x]") == 1
+    assert pages.verdict_problem(PAGE, decided) is None
+
+
+def test_prose_written_for_another_verdict_is_a_problem_at_its_line():
+    decided = claims.verdict(checked("claim: a: False"))
+    problem = pages.verdict_problem(PAGE, decided)
+    assert "the runs decide the verdict 'wrong', but the prose under it was written for 'holds, with a caveat'" in str(problem)
+    assert pages.line_of(PAGE, problem.offset) == PAGE.splitlines().index('!!! verdict "holds, with a caveat"') + 1
+
+
+@pytest.mark.parametrize(
+    "page, message",
+    [
+        (PAGE.replace('!!! verdict "holds, with a caveat"', "!!! success"), "needs its verdict"),
+        (PAGE.replace('"holds, with a caveat"', '"mostly"'), "'mostly' is none of"),
+    ],
+)
+def test_a_verdict_in_another_form_is_a_problem(page, message):
+    with pytest.raises(pages.PageProblem, match=message):
+        pages.verdict_problem(page, claims.verdict(checked("claim: a: True")))
+
+
+def test_a_hand_marked_or_missing_choice_is_a_problem():
+    decided = claims.verdict(checked("claim: a: True"))
+    with pytest.raises(pages.PageProblem, match="marked by the build"):
+        pages.mark_prediction(PAGE.replace("- [ ] It is wrong", "- [x] It is wrong"), decided)
+    with pytest.raises(pages.PageProblem, match="offers no choice 'It holds'"):
+        pages.mark_prediction(PAGE.replace("- [ ] It holds\n", ""), decided)
+
+
+def test_the_question_table_lists_each_page_with_its_verdict():
+    rows = [pages.QuestionRow("a/b.md", "Title", "Short.", "holds")]
+    table = pages.insert_question_table("x\n\n<!-- the question table -->\n", rows)
+    assert "| [Title](a/b.md) | Short. | holds |" in table
+
+
+# A torch release that made pruning a None bias raise ValueError: the planted change of behaviour.
+SITECUSTOMIZE = '''
+import torch.nn.utils.prune as prune
+
+_apply = prune.BasePruningMethod.apply.__func__
+
+
+def apply(cls, module, name, *args, **kwargs):
+    if getattr(module, name, "absent") is None:
+        raise ValueError(f"{type(module).__name__}.{name} is None: there is nothing to prune")
+    return _apply(cls, module, name, *args, **kwargs)
+
+
+prune.BasePruningMethod.apply = classmethod(apply)
+'''
+
+
+def test_a_torch_that_flips_a_claim_fails_the_build_naming_the_claim(tmp_path):
+    project = make_project(tmp_path / "project", record=False)
+    page = "docs/pruning/prune-missing-bias.md"
+    plant(project, page, (ROOT / page).read_text(encoding="utf-8"))
+    shutil.copytree(ROOT / "snippets/prune-missing-bias", project / "snippets/prune-missing-bias")
+    assert build(project).returncode == 0, "the unchanged torch must build"
+    plant(tmp_path / "torch-changed", "sitecustomize.py", SITECUSTOMIZE)
+    done = build(project, PYTHONPATH=str(tmp_path / "torch-changed"))
+    log = done.stdout + done.stderr
+    assert done.returncode != 0, log
+    assert "the runs decide the verdict 'holds', but the prose under it was written for 'wrong'" in log, log
+    assert "snippets/prune-missing-bias/question.py printed 'claim: pruning a bias that is None raises ValueError: True'" in log, log
