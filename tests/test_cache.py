@@ -3,7 +3,7 @@ a new library version executes everything, and unused entries are deleted."""
 import re
 
 import executed_snippets
-from project_copy import PAGE, SNIPPET, build, plant
+from project_copy import PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant
 
 
 def build_with_cache(project) -> tuple[int, int]:
@@ -23,7 +23,7 @@ def test_only_what_changed_is_executed_again(project):
     plant(project, PAGE, (project / PAGE).read_text().replace("Multiply.", "Multiply the two."))
     assert build_with_cache(project) == (0, 2), "a prose edit executed a snippet"
 
-    plant(project, SNIPPET, "print(6 * 7)  # the answer\n")
+    plant(project, SNIPPET, SAMPLE_SNIPPET + "# the answer\n")
     assert build_with_cache(project) == (1, 1)
     assert "42" in (project / "site/checks/sample/index.html").read_text()
 
@@ -35,7 +35,7 @@ def test_a_snippet_that_runs_another_is_executed_again_when_that_one_changes(pro
     plant(project, "snippets/sample/twice.py", 'import runpy\n\nrunpy.run_path("snippets/sample/count.py")\n')
     plant(project, PAGE, (project / PAGE).read_text() + '\n```python exec="on" result="text" title="snippets/sample/twice.py"\n--8<-- "snippets/sample/twice.py"\n```\n')
     assert build_with_cache(project) == (2, 0)
-    plant(project, SNIPPET, "print(6 * 8)\n")
+    plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 8"))
     assert build_with_cache(project) == (2, 0)
 
 
