@@ -35,7 +35,7 @@ def test_a_snippet_that_runs_another_is_executed_again_when_that_one_changes(pro
     plant(project, "snippets/sample/twice.py", 'import runpy\n\nrunpy.run_path("snippets/sample/count.py")\n')
     plant(project, PAGE, (project / PAGE).read_text() + '\n```python exec="on" result="text" title="snippets/sample/twice.py"\n--8<-- "snippets/sample/twice.py"\n```\n')
     assert build_with_cache(project) == (2, 0)
-    plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 8"))
+    plant(project, SNIPPET, SAMPLE_SNIPPET.replace("print(answer)", "print(answer, answer)"))
     assert build_with_cache(project) == (2, 0)
 
 
