@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 import nbformat
+from mkdocs.utils.meta import get_data
+
+from compression_answers import pages
 
 sys.path.insert(0, str(Path(__file__).parent))
 from executed_snippets import EXECUTED_INCLUDE, SNIPPET_PATH, is_question_page  # noqa: E402
@@ -23,7 +26,7 @@ def question_pages(docs: Path) -> list[Path]:
 
 def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
     source = page.read_text(encoding="utf-8")
-    title = source.splitlines()[0].removeprefix("# ")
+    title = pages.title_of(get_data(source)[0])
     snippets = list(dict.fromkeys(match["path"] for match in EXECUTED_INCLUDE.finditer(source)))
     cells = [
         nbformat.v4.new_markdown_cell(

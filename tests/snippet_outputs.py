@@ -20,12 +20,14 @@ UPDATE_COMMAND = f".venv/bin/pytest {UPDATE_FLAG}"
 # torch's default, so the site test also proves that outputs do not depend on the thread count.
 SNIPPET_ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
-# A figure printed as "~1.234" was measured (a latency): only its presence is compared.
+# A figure printed as "~1.234" was measured (a latency): only its presence is compared. So is a
+# fact about the machine printed after ": ~", to the end of its line (the CPU's model, say).
 MEASURED = re.compile(r"~\d+(?:\.\d+)?")
+MACHINE_FACT = re.compile(r"(?<=: )~.*$", re.MULTILINE)
 
 
 def mask_measured(text: str) -> str:
-    return MEASURED.sub("~<measured>", text)
+    return MEASURED.sub("~<measured>", MACHINE_FACT.sub("~<this machine>", text))
 
 
 def diff(recorded: str, now: str) -> str:
@@ -56,12 +58,12 @@ class Snippet:
         except SnippetFailed as error:
             raise AssertionError(str(error)) from None
 
-    def run_standalone(self) -> str:
+    def run_standalone(self, **env: str) -> str:
         """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it."""
         try:
             done = subprocess.run(
                 [sys.executable, str(self.path)],
-                cwd=ROOT, capture_output=True, text=True, timeout=timeout_seconds(), env=SNIPPET_ENV,
+                cwd=ROOT, capture_output=True, text=True, timeout=timeout_seconds(), env={**SNIPPET_ENV, **env},
             )
         except subprocess.TimeoutExpired:
             raise AssertionError(f"{self.path}: still running after {timeout_seconds():g} s, stopped") from None

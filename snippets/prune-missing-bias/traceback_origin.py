@@ -1,4 +1,7 @@
-"""Where the exception comes from: the innermost frames of its traceback, inside torch."""
+"""Where the exception comes from: the innermost frames of its traceback, inside torch.
+
+Each frame is printed as file, function and source line, without its line number: a torch
+release that only moves code around changes nothing here."""
 import traceback
 from pathlib import Path
 
@@ -13,6 +16,6 @@ try:
 except TypeError as error:
     torch_root = Path(torch.__file__).parent.parent
     for frame in traceback.extract_tb(error.__traceback__)[1:]:
-        print(f"{Path(frame.filename).relative_to(torch_root)}:{frame.lineno} in {frame.name}")
+        print(f"{Path(frame.filename).relative_to(torch_root)} in {frame.name}")
         print(f"    {frame.line}")
     print(f"{type(error).__name__}: {error}")
