@@ -248,6 +248,7 @@ class Build:
         self.pages_seen = 0
         self.documentation_pages = 0
         self.included: set[str] = set()
+        self.decided: dict[str, claims.Verdict | None] = {}  # page -> its verdict, decided once per build
 
     def start(self, path: str, options: str) -> None:
         code = (self.project / path).read_text(encoding="utf-8")
@@ -347,14 +348,24 @@ def _checked_lines(source: str) -> list[claims.Checked]:
 
 
 def _decided(source: str, where: str) -> claims.Verdict | None:
+    """The verdict the page's runs decide (None, reported, if they decide none); once per build."""
+    if where not in build.decided:
+        build.decided[where] = _decide(source, where)
+    return build.decided[where]
+
+
+def _decide(source: str, where: str) -> claims.Verdict | None:
     try:
         checked = _checked_lines(source)
     except claims.BadCheckedLine as error:
         log.warning(f"{where}: {error}")
         return None
-    if checked == []:
+    for check in claims.failed_checks(checked):
+        log.warning(f"{where}: {check.snippet} printed {check.line!r}: the page's prose relies on it; rewrite the prose for what the run shows")
+    if not claims.deciding(checked):
         log.warning(f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict")
-    return claims.verdict(checked) if checked else None
+        return None
+    return claims.verdict(checked)
 
 
 def _with_verdict(markdown: str, source: str, where: str) -> str:
@@ -366,7 +377,7 @@ def _with_verdict(markdown: str, source: str, where: str) -> str:
         problem = pages.verdict_problem(source, decided)
         if problem:
             log.warning(f"{where}:{pages.line_of(source, problem.offset)}: {problem}")
-        checked = _checked_lines(source)
+        checked = claims.deciding(_checked_lines(source))
         return pages.mark_prediction(pages.render_verdict(markdown, decided, checked), decided)
     except pages.PageProblem as problem:
         log.warning(f"{where}:{pages.line_of(source, problem.offset)}: {problem}")

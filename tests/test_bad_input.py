@@ -107,6 +107,11 @@ def test_a_question_page_whose_snippets_check_nothing_fails_the_build(project):
     fails_with(build(project), f"{PAGE}: none of its snippets prints a checked line", "Aborted")
 
 
+def test_a_false_check_fails_the_build_naming_it(project):
+    plant(project, SNIPPET, SAMPLE_SNIPPET + "print('check: the prose says this: False')\n")
+    fails_with(build(project), "snippets/sample/count.py printed 'check: the prose says this: False'", "Aborted")
+
+
 def test_a_malformed_checked_line_fails_the_build(project):
     plant(project, SNIPPET, "print('claim: 6 x 7 is 42: yes')\n")
     fails_with(build(project), "snippets/sample/count.py printed 'claim: 6 x 7 is 42: yes'", "Aborted")

@@ -25,6 +25,14 @@ def test_the_verdict_follows_from_the_checked_lines(lines, expected):
     assert claims.verdict(checked(*lines)).name == expected
 
 
+def test_checks_do_not_decide_the_verdict_but_a_false_one_is_reported():
+    lines = checked("claim: a: True", "check: the file keeps its size: False", "check: b: True")
+    assert claims.verdict(lines).name == claims.HOLDS
+    assert [c.line for c in claims.failed_checks(lines)] == ["check: the file keeps its size: False"]
+    with pytest.raises(ValueError, match="nothing decides"):
+        claims.verdict(checked("check: b: True"))
+
+
 def test_the_deciding_lines_are_the_ones_named():
     decided = claims.verdict(checked("claim: a: True", "claim: b: False", "caveat: c: True"))
     assert decided.explain() == "snippets/x/y.py printed 'claim: b: False'"

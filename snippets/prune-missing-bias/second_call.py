@@ -18,5 +18,5 @@ x = torch.randn(2, 4)
 before = fc(x)
 with torch.no_grad():
     fc.weight_orig.add_(1.0)  # what an optimizer step on weight_orig would do
-print("changing weight_orig changes the output:", not torch.equal(fc(x), before))
-print(f"left pruned in name only (weight_orig and weight_mask kept, no hook): {hasattr(fc, 'weight_mask') and not fc._forward_pre_hooks}")
+print(f"check: changing weight_orig no longer changes the output: {torch.equal(fc(x), before)}")
+print(f"check: the layer is left pruned in name only (weight_orig and weight_mask kept, no hook): {hasattr(fc, 'weight_mask') and not fc._forward_pre_hooks}")

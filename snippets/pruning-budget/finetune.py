@@ -43,6 +43,7 @@ amounts = [a for a in sweep["amounts"] if a > sweep["chosen"]["l1"]][:3]
 print(f"L1 per layer, then {EPOCHS} epochs with the masks in place; test accuracy %, mean ± sd over {len(controls)} seeds")
 print(f"control, unpruned and trained {EPOCHS} more epochs: {cell(controls)}")
 print(f"{'amount':>6}{'pruned':>15}{'fine-tuned':>15}{'lost vs control':>17}{'zeros kept':>12}")
+all_kept = True
 for amount in amounts:
     before, after, kept = [], [], True
     for seed, model in zip(sweep["SEEDS"], sweep["models"]):
@@ -56,3 +57,5 @@ for amount in amounts:
         after.append(sweep["accuracy"](m, X_test, y_test))
     lost = [control - a for control, a in zip(controls, after)]
     print(f"{amount:>6.2f}{cell(before):>15}{cell(after):>15}{cell(lost):>17}{str(kept):>12}")
+    all_kept = all_kept and kept
+print(f"check: training with the masks in place revived no pruned weight: {all_kept}")

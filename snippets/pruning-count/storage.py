@@ -30,4 +30,4 @@ for sparsity in sparsities:
     if smallest_csr is None and sizes[2] < sizes[0]:
         smallest_csr = sparsity
 print(f"first sparsity where COO is smaller than dense: {smallest_coo:.0%}; CSR: {smallest_csr:.0%}")
-print(f"sparse storage is larger than dense at the question's 40%: {smallest_coo > 0.4 and smallest_csr > 0.4}")
+print(f"check: sparse storage is larger than dense at the question's 40%: {smallest_coo > 0.4 and smallest_csr > 0.4}")

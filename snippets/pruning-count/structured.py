@@ -22,9 +22,10 @@ prune.remove(model[0], "weight")
 dropped = (model[0].weight == 0).all(dim=1)
 print(f"weight shape after ln_structured + remove: {list(model[0].weight.shape)}; rows all zero: {dropped.nonzero().flatten().tolist()}")
 print(f"saved bytes: {bytes_before} before, {saved_bytes(model)} after")
+print(f"check: ln_structured keeps the weight's shape and the file's size: {list(model[0].weight.shape) == [6, 8] and saved_bytes(model) == bytes_before}")
 with torch.no_grad():
     hidden = model[0](x)
-print("the zeroed rows still output their bias:", torch.allclose(hidden[:, dropped], model[0].bias[dropped].expand(4, -1)))
+print(f"check: the zeroed rows still output their bias: {torch.allclose(hidden[:, dropped], model[0].bias[dropped].expand(4, -1))}")
 
 # Removing the structure for real: a smaller layer with the kept rows, and the next layer's
 # inputs shrunk to match. A zeroed row's bias passes through ReLU, so fold it into the next bias.
@@ -40,4 +41,4 @@ smaller = nn.Sequential(first, nn.ReLU(), second).eval()
 with torch.no_grad():
     same = torch.allclose(smaller(x), model(x), atol=1e-6)
 print(f"smaller model: {list(first.weight.shape)} and {list(second.weight.shape)}, saved bytes {saved_bytes(smaller)}")
-print("smaller model gives the same outputs:", same)
+print(f"check: the smaller model gives the same outputs: {same}")

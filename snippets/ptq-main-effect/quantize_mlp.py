@@ -38,7 +38,7 @@ for message in deprecations:
     print(f"  DeprecationWarning: {message}")
 named = tuple(int(part) for part in deprecations[0].rsplit(" ", 1)[1].rstrip(".").split("."))
 running = tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2])
-print(f"this torch is already past the release the warning names for removal: {running > named}")
+print(f"check: this torch is already past the release the warning names for removal: {running > named}")
 
 # Its successor: torchao swaps each Linear weight for an int8 tensor subclass in place.
 torchao_model = copy.deepcopy(model)

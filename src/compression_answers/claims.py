@@ -5,19 +5,21 @@ stays copy-paste runnable:
 
     claim: <part of the usual answer, as a testable statement>: True
     caveat: <a finding that qualifies the usual answer>: True
+    check: <a finding the page's prose states>: True
 
-The verdict follows from the checked lines of all of a page's snippets, never from typing:
+The verdict follows from the claims and caveats of all of a page's snippets, never from typing:
 a claim that is False makes the usual answer wrong; otherwise a caveat that is True makes it hold
-with a caveat; otherwise it holds.
+with a caveat; otherwise it holds. A check does not touch the verdict: the prose relies on it,
+so one that is False fails the build.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-CHECKED_LINE = re.compile(r"^(?P<kind>claim|caveat): (?P<statement>.+): (?P<value>True|False)$")
+CHECKED_LINE = re.compile(r"^(?P<kind>claim|caveat|check): (?P<statement>.+): (?P<value>True|False)$")
 # A line that starts like a checked line but does not end in a truth value is a mistake, not prose.
-LOOKS_CHECKED = re.compile(r"^(claim|caveat): ")
+LOOKS_CHECKED = re.compile(r"^(claim|caveat|check): ")
 
 HOLDS, CAVEAT, WRONG = "holds", "holds, with a caveat", "wrong"
 VERDICTS = (HOLDS, CAVEAT, WRONG)
@@ -27,14 +29,14 @@ CHOICE = {HOLDS: "It holds", CAVEAT: "It holds, with a caveat", WRONG: "It is wr
 
 
 class BadCheckedLine(ValueError):
-    """A line starts with `claim:` or `caveat:` but does not end in `: True` or `: False`."""
+    """A line starts with `claim:`, `caveat:` or `check:` but does not end in `: True` or `: False`."""
 
 
 @dataclass(frozen=True)
 class Checked:
     """One checked line of one snippet's output."""
 
-    kind: str  # "claim" or "caveat"
+    kind: str  # "claim", "caveat" or "check"
     statement: str
     value: bool
     snippet: str  # the file that printed it
@@ -67,10 +69,21 @@ class Verdict:
         return "; ".join(f"{c.snippet} printed {c.line!r}" for c in self.deciding)
 
 
+def deciding(checked: list[Checked]) -> list[Checked]:
+    """The claims and caveats: the lines the verdict is decided from."""
+    return [c for c in checked if c.kind in ("claim", "caveat")]
+
+
+def failed_checks(checked: list[Checked]) -> list[Checked]:
+    """The checks that are False: the prose states something the run no longer shows."""
+    return [c for c in checked if c.kind == "check" and not c.value]
+
+
 def verdict(checked: list[Checked]) -> Verdict:
     """Wrong if any claim is False; else holds with a caveat if any caveat is True; else holds."""
+    checked = deciding(checked)
     if not checked:
-        raise ValueError("no checked line: nothing decides the verdict")
+        raise ValueError("no claim or caveat: nothing decides the verdict")
     false_claims = tuple(c for c in checked if c.kind == "claim" and not c.value)
     if false_claims:
         return Verdict(WRONG, false_claims)
