@@ -10,8 +10,6 @@ from filelock import FileLock
 
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
-sys.path.insert(0, str(Path(__file__).parent))
-sys.path.insert(0, str(Path(__file__).parent.parent / "hooks"))
 
 from snippet_outputs import ROOT, UPDATE_FLAG  # noqa: E402
 

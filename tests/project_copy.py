@@ -25,7 +25,11 @@ PROJECT_FILES = [
 PAGE = "docs/checks/sample.md"
 SNIPPET = "snippets/sample/count.py"
 RECORDING = "tests/recorded/sample/count.txt"
-SAMPLE_PAGE = '''# Sample
+SAMPLE_PAGE = '''---
+short_answer: "42."
+---
+
+# Sample
 
 ## The question
 

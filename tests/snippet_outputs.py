@@ -7,7 +7,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from executed_snippets import EXECUTED_INCLUDE, SnippetFailed, run_snippet, timeout_seconds, traceback_only
+from compression_answers import settings
+from compression_answers.page_rules import EXECUTED_INCLUDE
+from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
@@ -54,23 +56,27 @@ class Snippet:
     def run_like_the_build(self) -> str:
         """The build's own runner: a child forked from this process, stopped at the time limit."""
         try:
-            return run_snippet((ROOT / self.path).read_text(encoding="utf-8"), self.path.as_posix(), cwd=ROOT)
+            return run_snippet(self.path.as_posix(), ROOT, settings.read().timeout).output
         except SnippetFailed as error:
             raise AssertionError(str(error)) from None
 
     def run_standalone(self, **env: str) -> str:
         """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it."""
+        timeout = settings.read().timeout
         try:
             done = subprocess.run(
-                [sys.executable, str(self.path)],
-                cwd=ROOT, capture_output=True, text=True, timeout=timeout_seconds(), env={**SNIPPET_ENV, **env},
+                [sys.executable, str(self.path)], cwd=ROOT, capture_output=True, timeout=timeout, env={**SNIPPET_ENV, **env}
             )
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.path}: still running after {timeout_seconds():g} s, stopped") from None
+            raise AssertionError(f"{self.path}: still running after {timeout:g} s, stopped") from None
+        stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
-            # Paths relative to the project, as the build names them; library noise before the traceback dropped.
-            raise AssertionError(f"{self.path} raised:\n{traceback_only(done.stderr.replace(f'{ROOT}/', ''))}")
-        return done.stdout
+            # Paths relative to the project, as the build names them.
+            raise AssertionError(f"{self.path} raised:\n{traceback_only(stderr.replace(f'{ROOT}/', ''))}")
+        try:
+            return text_of(done.stdout, str(self.path))  # the build's own rules for what a page may show
+        except SnippetFailed as error:
+            raise AssertionError(str(error)) from None
 
 
 def all_snippets() -> list[Snippet]:

@@ -47,10 +47,65 @@ def test_a_snippet_no_page_includes_fails_the_build(project):
     fails_with(build(project), "snippets/sample/forgotten.py: no page includes this snippet", "Aborted")
 
 
-def test_code_typed_into_a_page_fails_the_build(project):
-    plant(project, PAGE, SAMPLE_PAGE + '\n```python exec="on"\nprint(1)\n```\n')
-    line = len(SAMPLE_PAGE.splitlines()) + 2
-    fails_with(build(project), f"{PAGE}:{line}: an executed block must hold one line", "Aborted")
+INLINE = "print('claim: 6 x 7 is 42: True')"  # inline code that would pass under a real snippet's title
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        f'```python exec="on"\n{INLINE}\n```',
+        f'```python exec="yes" result="text" title="{SNIPPET}"\n{INLINE}\n```',
+        f"```python exec='on' result='text' title='{SNIPPET}'\n{INLINE}\n```",
+        f'~~~python exec="on" result="text" title="{SNIPPET}"\n{INLINE}\n~~~',
+        f'!!! note\n\n    ```python exec="on" result="text" title="{SNIPPET}"\n    {INLINE}\n    ```',
+    ],
+    ids=["no title", "exec=yes", "single quotes", "tilde fence", "indented in an admonition"],
+)
+def test_code_typed_into_a_page_fails_the_build_whatever_its_form(project, block):
+    plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
+    done = build(project)
+    fails_with(done, f"{PAGE}:")
+    assert "holds other code than the file" in done.stderr or "an executed block needs title=" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(
+    "block, message",
+    [
+        ('```pycon exec="on"\n>>> print(1)\n```', "an executed 'pycon' block: only Python snippets execute"),
+        ('```console exec="on"\n$ echo 1\n```', "an executed 'console' block: only Python snippets execute"),
+        (f'```python exec="on" session="a" title="{SNIPPET}"\n--8<-- "{SNIPPET}"\n```', "option session is not supported here"),
+    ],
+    ids=["pycon", "console", "session"],
+)
+def test_an_executed_block_this_site_does_not_run_is_refused_by_name(project, block, message):
+    plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
+    fails_with(build(project), f"{PAGE}:", message)
+
+
+def test_returncode_and_width_are_supported(project):
+    plant(project, "snippets/sample/exits.py", "import os, sys\nprint(os.environ['COLUMNS'])\nsys.exit(3)\n")
+    block = '```python exec="on" result="text" returncode="3" width="61" title="snippets/sample/exits.py"\n--8<-- "snippets/sample/exits.py"\n```'
+    plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
+    done = build(project)
+    assert done.returncode == 0, done.stderr
+    assert "61" in (project / "site/checks/sample/index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("variable, value", [("SNIPPET_TIMEOUT", "5s"), ("SNIPPET_JOBS", "0")])
+def test_a_bad_setting_stops_the_build_naming_the_variable(project, variable, value):
+    fails_with(build(project, **{variable: value}), f"{variable}={value!r}", "an environment variable the build reads")
+
+
+def test_a_fault_in_the_cache_stops_the_build_naming_the_snippet(project):
+    plant(project, ".cache/executed-snippets", "a file where the cache's folder should be")
+    fails_with(build(project, SNIPPET_CACHE="on"), f"{SNIPPET}: the runner failed")
+    assert "42" not in ((project / "site/checks/sample/index.html").read_text() if (project / "site/checks/sample/index.html").exists() else "")
+
+
+def test_a_snippet_that_writes_into_the_project_fails_the_build_and_publishes_nothing(project):
+    plant(project, SNIPPET, "open('docs/planted.md', 'w').write('# Planted')\n" + SAMPLE_SNIPPET)
+    fails_with(build(project), f"{SNIPPET} changed the project it ran in: added docs/planted.md", "Aborted")
+    assert not (project / "docs/planted.md").exists()
 
 
 @pytest.mark.parametrize(
@@ -83,7 +138,7 @@ QUIZ = SAMPLE_PAGE[SAMPLE_PAGE.index("<quiz>") : SAMPLE_PAGE.index("</quiz>") + 
 )
 def test_a_question_page_without_a_required_part_fails_the_build(project, removed, instead, part):
     plant(project, PAGE, SAMPLE_PAGE.replace(removed, instead))
-    fails_with(build(project), f"{PAGE}: a question page needs {part}", "Aborted")
+    fails_with(build(project), f"{PAGE}:1: a question page needs {part}", "Aborted")
 
 
 def test_a_prediction_marked_by_hand_fails_the_build(project):
@@ -137,7 +192,19 @@ def test_a_changed_output_fails_the_tests_with_its_diff(project):
 
 def test_a_nondeterministic_snippet_is_not_recorded(project):
     plant(project, SNIPPET, "import random\n\nprint(random.random())\n")
-    fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} printed different output on two runs in fresh processes")
+    fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} printed different output on two runs of `python {SNIPPET}`")
+    assert (project / RECORDING).read_text() == RECORDED
+
+
+def test_the_update_command_refuses_a_snippet_that_exits_halfway(project):
+    plant(project, SNIPPET, "import os\n\nprint(42, flush=True)\nos._exit(0)\nprint('claim: 6 x 7 is 42: True')\n")
+    fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} exited with code 0 before its last line ran")
+    assert (project / RECORDING).read_text() == RECORDED
+
+
+def test_the_update_command_names_a_difference_between_the_runners_as_a_runner_bug(project):
+    plant(project, SNIPPET, "import os\n\nprint(os.getcwd())\n")  # the build runs snippets in a scratch copy
+    fails_with(run_tests(project, UPDATE_FLAG), "the build's runner (now): a difference between the two ways of running it")
     assert (project / RECORDING).read_text() == RECORDED
 
 

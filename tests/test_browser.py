@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from notebooks import question_pages
+from compression_answers.notebooks import question_pages
 from snippet_outputs import DOCS, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,7 +2,9 @@
 a new library version executes everything, and unused entries are deleted."""
 import re
 
-import executed_snippets
+import pytest
+from compression_answers import cache
+from compression_answers.runner import Ran, file_hash
 from project_copy import PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant
 
 
@@ -40,13 +42,40 @@ def test_a_snippet_that_runs_another_is_executed_again_when_that_one_changes(pro
 
 
 def test_the_key_holds_the_library_versions(monkeypatch):
-    code, options = "import torch\nprint(torch.__version__)\n", ' source="above" title="snippets/a/b.py"'
-    today = executed_snippets.cache_key(code, options)
-    real_version = executed_snippets.version
-    monkeypatch.setattr(executed_snippets, "version", lambda name: "9.9.9" if name == "torch" else real_version(name))
-    assert executed_snippets.cache_key(code, options) != today
+    code, options = "import torch\nprint(torch.__version__)\n", {"path": "snippets/a/b.py", "returncode": 0}
+    today = cache.key(code, options, cache.environment())
+    real_version = cache.version
+    monkeypatch.setattr(cache, "version", lambda name: "9.9.9" if name == "torch" else real_version(name))
+    assert cache.key(code, options, cache.environment()) != today
 
 
 def test_the_key_holds_the_block_options():
-    code = "print(1)\n"
-    assert executed_snippets.cache_key(code, ' title="a"') != executed_snippets.cache_key(code, ' title="a" html="1"')
+    environment = {"python": "3.11"}
+    assert cache.key("print(1)\n", {"returncode": 0}, environment) != cache.key("print(1)\n", {"returncode": 3}, environment)
+
+
+def test_an_entry_is_a_miss_when_a_file_it_read_changed(tmp_path):
+    (tmp_path / "data.txt").write_text("v1")
+    entries = cache.Cache(tmp_path / "cache", tmp_path)
+    entries.put("k", "snippets/a/b.py", Ran("table v1\n", {"data.txt": file_hash(tmp_path / "data.txt")}))
+    assert entries.get("k").output == "table v1\n"
+    (tmp_path / "data.txt").write_text("v2")
+    assert entries.get("k") is None
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"snippet": "x"}', '["a list"]', ""])
+def test_an_unreadable_entry_is_a_miss_and_is_rewritten(tmp_path, content):
+    entries = cache.Cache(tmp_path, tmp_path)
+    (tmp_path / "k.json").write_text(content)
+    assert entries.get("k") is None
+    entries.put("k", "snippets/a/b.py", Ran("42\n"))
+    assert entries.get("k").output == "42\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["k.json"], "a temporary file was left behind"
+
+
+def test_unused_entries_are_pruned(tmp_path):
+    entries = cache.Cache(tmp_path, tmp_path)
+    entries.put("used", "snippets/a/b.py", Ran("1\n"))
+    (tmp_path / "stale.json").write_text("{}")
+    entries.prune()
+    assert [p.name for p in tmp_path.iterdir()] == ["used.json"]

@@ -3,7 +3,7 @@ each snippet's cell prints the snippet's recorded output: what the page shows.""
 import nbclient
 import nbformat
 import pytest
-from notebooks import notebook_for, question_pages
+from compression_answers.notebooks import notebook_for, question_pages
 from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Snippet, diff, mask_measured
 
 PAGES = question_pages(DOCS)

@@ -4,7 +4,7 @@ import re
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from notebooks import notebook_for, notebook_name, question_pages
+from compression_answers.notebooks import notebook_for, notebook_name, question_pages
 from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Inclusion, all_inclusions, diff, mask_measured
 
 INCLUSIONS = all_inclusions()

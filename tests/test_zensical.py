@@ -1,7 +1,10 @@
 """The same mkdocs.yml and pages build with Zensical, Material's successor (Material for MkDocs
-reaches end of life in May 2027), and its pages show every snippet's recorded output.
+reaches end of life in May 2027), with the same runner and cache, and its pages show every
+snippet's recorded output.
 
 What does not carry over yet is listed in the README ("Building with Zensical")."""
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -22,9 +25,12 @@ def test_zensical_builds_the_pages_with_their_executed_outputs(tmp_path, subtest
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
     done = subprocess.run(
         [sys.executable, "-m", "zensical", "build", "--strict", "--config-file", "mkdocs.yml"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env={**os.environ, "SNIPPET_CACHE": "on"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    with subtests.test(check="the project's runner and cache ran the snippets"):
+        cached = {json.loads(entry.read_text())["snippet"] for entry in (tmp_path / ".cache/executed-snippets").glob("*.json")}
+        assert cached == {inclusion.snippet.path.as_posix() for inclusion in INCLUSIONS}
     for inclusion in INCLUSIONS:
         with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
             problem = problem_on_page(built_page(tmp_path / "site", inclusion), inclusion)

@@ -1,0 +1,84 @@
+"""The execution cache: a snippet's output, kept until something that shapes it changes.
+
+An entry's key is made of the snippet's source, the block's options and the environment (the
+versions of Python and of the libraries that shape outputs, and this package's own code). The
+entry also lists every file of the project the run read, with its hash: a snippet run through
+`runpy`, a data file. An entry whose files changed is a miss. Entries are written atomically (a
+temporary file, then `os.replace`), so two builds in one checkout share the cache safely, and an
+entry that cannot be read is a miss that the next run rewrites.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from compression_answers.runner import Ran, file_hash
+
+# Versions that shape what a snippet prints: a new release of any of them re-executes everything.
+KEY_PACKAGES = ("torch", "torchao", "numpy", "scipy", "scikit-learn", "matplotlib", "markdown-exec")
+PACKAGE = Path(__file__).parent
+
+
+def environment() -> dict[str, str]:
+    versions = {"python": sys.version}
+    for package in KEY_PACKAGES:
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "absent"
+    # The runner decides what an output is: a change to this package re-executes everything.
+    code = hashlib.sha256()
+    for module in sorted(PACKAGE.glob("*.py")):
+        code.update(module.read_bytes())
+    versions["runner"] = code.hexdigest()
+    return versions
+
+
+def key(code: str, options: dict, environment: dict[str, str]) -> str:
+    material = json.dumps([code, sorted(options.items()), environment], sort_keys=True, default=str)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+class Cache:
+    """Entries under `directory`, one JSON file per key."""
+
+    def __init__(self, directory: Path, project: Path) -> None:
+        self.directory = directory
+        self.project = project
+        self.used: set[str] = set()
+
+    def get(self, entry_key: str) -> Ran | None:
+        """The cached run, if its entry is readable and every file it read is as it was; else None."""
+        self.used.add(entry_key)
+        try:
+            entry = json.loads((self.directory / f"{entry_key}.json").read_text(encoding="utf-8"))
+            ran = Ran(entry["output"], dict(entry["read"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # missing, unreadable or malformed: a miss, rewritten by the run that follows
+        if any(file_hash(self.project / name) != digest for name, digest in ran.read.items()):
+            return None
+        return ran
+
+    def put(self, entry_key: str, snippet: str, ran: Ran) -> None:
+        self.used.add(entry_key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"snippet": snippet, "output": ran.output, "read": ran.read})
+        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                file.write(text)
+            os.replace(temporary, self.directory / f"{entry_key}.json")
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def prune(self) -> None:
+        """Delete the entries this build did not use: their snippet, options or environment changed."""
+        for entry in self.directory.glob("*.json"):
+            if entry.stem not in self.used:
+                entry.unlink(missing_ok=True)

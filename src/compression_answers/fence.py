@@ -1,0 +1,91 @@
+"""The executed code block, as a `pymdownx.superfences` custom fence that `mkdocs.yml` names.
+
+markdown-exec renders the block (its public `validator` and `base_format`); the code runs in this
+package's runner, with its cache and time limit, under MkDocs and Zensical alike. Rules:
+
+- An executed block is a snippet file: its title is the file's path and its code is the file's
+  code, checked when it runs, whatever the fence's spelling or indentation.
+- Only the options this site supports are accepted: any other is refused, by name.
+- Only Python executes: an executed block in any other language is refused.
+- A snippet that fails is markdown-exec's `ExecutionError`: its traceback is shown in place and
+  logged as a warning, which fails a strict build. Anything else that goes wrong here raises
+  `SuperFencesException`, the one exception superfences does not swallow: the build stops.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import markdown_exec
+from pymdownx.superfences import SuperFencesException
+
+from compression_answers import runs
+from compression_answers.runner import SnippetFailed
+
+SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
+SUPPORTED = {"exec", "source", "result", "html", "title", "width", "returncode"}
+TRUE = {"1", "on", "true", "yes"}
+
+
+def where(title: str = "") -> str:
+    """`docs/<page>.md:<line>` of the block titled `title`, as far as the build knows the page."""
+    page = runs.current().page
+    if page is None:
+        return "(page unknown)"
+    name, source = page
+    index = source.find(f'title="{title}"') if title else -1
+    return f"{name}:{source.count(chr(10), 0, index) + 1}" if index >= 0 else name
+
+
+def refuse(message: str, title: str = "") -> SuperFencesException:
+    return SuperFencesException(f"{where(title)}: {message}")
+
+
+def validator(language: str, inputs: dict[str, str], options: dict[str, Any], attrs: dict[str, Any], md) -> bool:
+    """Accept a block markdown-exec would execute, once its options are ours; refuse the others loudly."""
+    if inputs.get("exec", "no").lower() not in TRUE:
+        return False  # a plain code block, highlighted as usual
+    title = inputs.get("title", "")
+    if language not in {"python", "py"}:
+        raise refuse(f"an executed {language!r} block: only Python snippets execute on this site", title)
+    unsupported = sorted(set(inputs) - SUPPORTED)
+    if unsupported:
+        raise refuse(f"{title or 'an executed block'}: option {', '.join(unsupported)} is not supported here "
+                     f"(supported: {', '.join(sorted(SUPPORTED))})", title)
+    return markdown_exec.validator(language, inputs, options, attrs, md)
+
+
+def _file_code(title: str) -> str:
+    if not SNIPPET_PATH.fullmatch(title):
+        raise refuse(f'an executed block needs title="snippets/<slug>/<name>.py", the file it runs; got {title!r}', title)
+    current = runs.current()
+    path = current.project / title
+    if not path.is_file():
+        raise refuse(f"{title} does not exist", title)
+    return path.read_text(encoding="utf-8")
+
+
+def formatter(src: str, language: str, css_class: str, options: dict[str, Any], md, **kwargs: Any) -> str:
+    """Run the block's snippet and render it with markdown-exec."""
+    title = options.get("extra", {}).get("title", "")
+    try:
+        code = _file_code(title)
+        if src.strip("\n") != code.strip("\n"):
+            raise refuse(f"the block titled {title} holds other code than the file: "
+                         f'write it as one line, --8<-- "{title}"', title)
+
+        def run(_code: str, returncode: int = 0, **_: Any) -> str:
+            try:
+                return runs.current().output(title, returncode=returncode, width=options.get("width") or None)
+            except SnippetFailed as error:
+                raise markdown_exec.ExecutionError(markdown_exec.code_block("text", str(error))) from None
+
+        html = markdown_exec.base_format(language="python", run=run, code=code, md=md, **options)
+        current = runs.current()
+        if current.page is not None:
+            current.rendered.setdefault(current.page[0], []).append(title)
+        return html
+    except SuperFencesException:
+        raise
+    except Exception as error:  # noqa: BLE001 - a fault of the runner or the cache must stop the build
+        raise refuse(f"{title}: the runner failed: {type(error).__name__}: {error}", title) from error

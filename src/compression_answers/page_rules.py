@@ -1,0 +1,85 @@
+"""What every page must hold, checked on its markdown source: strings in, problems out.
+
+The MkDocs hook logs these problems (a strict build fails on them), and a test runs the same
+rules over `docs/`, so that a build without the hook (Zensical) is held to them too.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from mkdocs.utils.meta import get_data
+
+SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
+# An executed block that includes a snippet, in any fence and at any indentation: what the build
+# starts early. The fence itself checks every executed block, whatever its form.
+EXECUTED_INCLUDE = re.compile(
+    r"""^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?:python|py)\b(?P<options>[^\n]*\bexec=["']?(?:on|1|true|yes)\b[^\n]*)\n"""
+    r"""(?P=indent)--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*\n(?P=indent)(?P=fence)[ \t]*$""",
+    re.MULTILINE,
+)
+INCLUDE_LINE = re.compile(r"""^[ \t]*--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*$""", re.MULTILINE)
+OPTION = re.compile(r"""(\w+)=["']?([^"'\s]*)""")
+# What every question page (a page inside a section folder) shows, in its reader's order.
+QUESTION_PAGE_PARTS = {
+    "the question": re.compile(r"^## The question$", re.MULTILINE),
+    "the hint": re.compile(r'^\?\?\?\+? tip "Hint"', re.MULTILINE),
+    "the usual answer": re.compile(r'^\?\?\?\+? question "The usual answer', re.MULTILINE),
+    "the reader's prediction": re.compile(r"^<quiz>$", re.MULTILINE),
+    "a verdict": re.compile(r'^## Verdict\n\n!!! verdict "', re.MULTILINE),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Include:
+    path: str
+    line: int  # of the include line
+    returncode: int
+    width: int | None
+
+
+def is_question_page(src_path: str) -> bool:
+    """A page inside a section folder of docs/ is a question page; the others are not."""
+    return "/" in src_path
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def executed_includes(source: str) -> list[Include]:
+    found = []
+    for match in EXECUTED_INCLUDE.finditer(source):
+        options = dict(OPTION.findall(match["options"]))
+        try:
+            returncode, width = int(options.get("returncode", 0)), int(options.get("width", 0)) or None
+        except ValueError:
+            returncode, width = 0, None  # the fence refuses it, with its page and line
+        found.append(Include(match["path"], line_of(source, match.start("path")), returncode, width))
+    return found
+
+
+def problems(src_path: str, source: str, project: Path) -> list[Problem]:
+    """The problems of the page `docs/<src_path>`, whose markdown (front matter included) is `source`."""
+    found = []
+    for include in INCLUDE_LINE.finditer(source):
+        path, line = include["path"], line_of(source, include.start())
+        if not SNIPPET_PATH.fullmatch(path) and path.startswith("snippets/"):
+            found.append(Problem(line, f"includes {path}: snippets live at snippets/<slug>/<name>.py"))
+        if not (project / path).is_file():
+            found.append(Problem(line, f"includes {path}, which does not exist"))
+    if is_question_page(src_path):
+        for part, pattern in QUESTION_PAGE_PARTS.items():
+            if not pattern.search(source):
+                found.append(Problem(1, f"a question page needs {part} ({pattern.pattern.strip('^$')})"))
+        _, meta = get_data(source)
+        if not meta.get("short_answer"):
+            found.append(Problem(1, "a question page needs `short_answer:` in its front matter, for the home page"))
+    return found

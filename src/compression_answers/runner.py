@@ -1,0 +1,313 @@
+"""Running one snippet as `python <path>` would, in a child forked from this process.
+
+The child starts with this process's imports (torch is imported once per build, not once per
+snippet). It runs in its own process group, in a scratch copy of the project, with every
+descriptor it did not create closed. At its end or at its time limit, the whole group is killed
+and reaped, so nothing outlives it. What it printed must be UTF-8 text without terminal escape
+codes, and under a size limit. A file it added, changed or deleted in its copy of the project is
+a failure that names the file. The files of the project it read are reported, so that a cache can
+tell when an output is stale.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import hashlib
+import importlib
+import json
+import os
+import re
+import runpy
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compression_answers.settings import OUTPUT_LIMIT_BYTES
+
+# What a scratch copy of the project leaves out: nothing a snippet may read lives there.
+NOT_COPIED = {".git", ".venv", "site", ".cache", "node_modules", "artifacts", "__pycache__", ".pytest_cache"}
+ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
+DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
+
+
+class SnippetFailed(Exception):
+    """A snippet raised, crashed, hung, or printed or wrote what it must not; the message says which."""
+
+
+@dataclass
+class Ran:
+    """What one run of a snippet left: its output and the project files it read, with their hashes."""
+
+    output: str
+    read: dict[str, str] = field(default_factory=dict)  # path relative to the project -> sha256
+    seconds: float = 0.0
+
+
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "absent"
+
+
+def snippet_file(project: Path, path: str) -> Path:
+    """The snippet's file, which must lie inside the project, links resolved; raises SnippetFailed."""
+    resolved = (project / path).resolve()
+    if not resolved.is_relative_to(project.resolve()):
+        raise SnippetFailed(f"{path} resolves to {resolved}, outside the project: only files of the project run")
+    if not resolved.is_file():
+        raise SnippetFailed(f"{path} does not exist")
+    return resolved
+
+
+def text_of(stdout: bytes, path: str) -> str:
+    """A snippet's output as text; raises SnippetFailed for what a page must not show."""
+    if len(stdout) > OUTPUT_LIMIT_BYTES:
+        raise SnippetFailed(f"{path} printed {len(stdout):,} bytes, over the limit of {OUTPUT_LIMIT_BYTES:,}")
+    try:
+        text = stdout.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SnippetFailed(f"{path} printed bytes that are not UTF-8 (at byte {error.start}): print text") from None
+    escape = ESCAPE_CODE.search(text)
+    if escape:
+        line = text.count("\n", 0, escape.start()) + 1
+        raise SnippetFailed(f"{path} printed a terminal escape code ({escape[0]!r}) on output line {line}: print plain text")
+    return text
+
+
+def traceback_only(stderr: str) -> str:
+    """The traceback, with the library lines printed just before it (they often explain it)."""
+    start = stderr.rfind("Traceback (most recent call last):")
+    if start < 0:
+        return stderr
+    before = stderr[:start].rstrip("\n").splitlines()[-3:]  # e.g. torchao's "Skipping import of cpp extensions"
+    return "\n".join([*before, stderr[start:]]) if before else stderr[start:]
+
+
+def _import_quietly(names) -> None:
+    for name in names:
+        if name and name not in sys.modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001, S112 - the child raises it again, where it is reported
+                continue
+
+
+def warm_imports(code: str) -> None:
+    """Import here what the snippet imports at its top, so that forked children share the cost."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return  # the child reports it, with file and line
+    for node in tree.body:
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        _import_quietly(names)
+
+
+def scratch_copy(project: Path) -> Path:
+    """A copy of the project for one snippet to run in: what it writes there never reaches the checkout."""
+    scratch = Path(tempfile.mkdtemp(prefix="snippet-"))
+    for entry in project.iterdir():
+        if entry.name in NOT_COPIED:
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, scratch / entry.name, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
+        else:
+            shutil.copy2(entry, scratch / entry.name, follow_symlinks=False)
+    return scratch
+
+
+def tree_state(root: Path) -> dict[str, tuple[int, int]]:
+    state = {}
+    for directory, subdirectories, files in os.walk(root):
+        subdirectories[:] = [d for d in subdirectories if d not in NOT_COPIED]
+        for name in files:
+            path = Path(directory) / name
+            stat = path.lstat()
+            state[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return state
+
+
+def changes(before: dict, after: dict) -> list[str]:
+    added = [f"added {p}" for p in sorted(after.keys() - before.keys())]
+    deleted = [f"deleted {p}" for p in sorted(before.keys() - after.keys())]
+    changed = [f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
+    return added + deleted + changed
+
+
+# Builds run snippets from several threads: no fork while this process is importing or forking.
+_forking = threading.Lock()
+
+
+def _child(path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None) -> None:
+    """In the forked child: become `python <path>` in the scratch copy, run, and exit without returning."""
+    code = 1
+    imported_before = set(sys.modules)
+    read: set[str] = set()
+    try:
+        os.setpgid(0, 0)  # a group of its own: killing it kills whatever the snippet started
+        keep = {0, 1, 2, status_fd}
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        os.chdir(scratch)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+        sys.argv = [path]
+        sys.path[0] = str((scratch / path).parent)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if threads:  # snippets running side by side must not fight over the cores
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+            if "torch" in sys.modules:
+                sys.modules["torch"].set_num_threads(threads)
+        if width:
+            os.environ["COLUMNS"] = str(width)
+        prefix = str(scratch) + os.sep
+
+        def audit(event: str, args: tuple) -> None:
+            if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+                opened = os.path.abspath(os.fsdecode(args[0]))
+                if opened.startswith(prefix):
+                    read.add(opened[len(prefix) :])
+
+        sys.addaudithook(audit)
+        try:
+            runpy.run_path(path, run_name="__main__")  # __main__ is the snippet: its classes pickle
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+            if not isinstance(exit_.code, int) and exit_.code is not None:
+                print(exit_.code, file=sys.stderr)
+        except BaseException as error:  # noqa: BLE001
+            frames = traceback.extract_tb(error.__traceback__)
+            first = next((i for i, frame in enumerate(frames) if frame.filename == path), 0)
+            tb = error.__traceback__
+            for _ in range(first):
+                tb = tb.tb_next
+            traceback.print_exception(type(error), error, tb)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        report = {"modules": sorted(set(sys.modules) - imported_before), "read": sorted(read), "code": code}
+        os.write(status_fd, DONE + json.dumps(report).encode())
+    finally:
+        os._exit(1 if code is None else code)
+
+
+def _describe_exit(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"was killed by {name}"
+    return f"exited with code {os.WEXITSTATUS(status)}"
+
+
+def run_snippet(
+    path: str, project: Path, timeout: float, threads: int | None = None, returncode: int = 0, width: int | None = None
+) -> Ran:
+    """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed."""
+    snippet = snippet_file(project, path)
+    code = snippet.read_text(encoding="utf-8")
+    scratch = scratch_copy(project)
+    try:
+        before = tree_state(scratch)
+        started = time.perf_counter()
+        with _forking:
+            warm_imports(code)
+            out_read, out_write = os.pipe()
+            err_read, err_write = os.pipe()
+            status_read, status_write = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+                os.dup2(out_write, 1)
+                os.dup2(err_write, 2)
+                _child(path, scratch, status_write, threads, width)
+            # Closed before another snippet can be forked: no sibling inherits this one's pipes.
+            for fd in (out_write, err_write, status_write):
+                os.close(fd)
+        chunks = _collect(pid, path, {out_read: [], err_read: [], status_read: []}, timeout)
+        status = chunks.pop("status")
+        seconds = time.perf_counter() - started
+        stdout, stderr = b"".join(chunks[out_read]), b"".join(chunks[err_read]).decode("utf-8", "replace")
+        report_bytes = b"".join(chunks[status_read])
+        report = json.loads(report_bytes[len(DONE) :]) if report_bytes.startswith(DONE) else None
+        if report is not None:
+            with _forking:  # modules torch imports lazily: the next children start with them
+                _import_quietly(report["modules"])
+        if len(stdout) > OUTPUT_LIMIT_BYTES:  # it may have been stopped for it: say so first
+            text_of(stdout, path)
+        if report is None:
+            raise SnippetFailed(
+                f"{path} {_describe_exit(status)} before its last line ran (a crash, or os._exit)"
+                + (f":\n{traceback_only(stderr)}" if stderr.strip() else "")
+            )
+        if report["code"] != returncode:
+            expected = "" if returncode == 0 else f" (the block expects {returncode})"
+            if "Traceback (most recent call last):" in stderr:
+                raise SnippetFailed(f"{path} raised{expected}:\n{traceback_only(stderr)}")
+            raise SnippetFailed(f"{path} exited with code {report['code']}{expected}" + (f":\n{stderr}" if stderr.strip() else ""))
+        written = changes(before, tree_state(scratch))
+        if written:
+            raise SnippetFailed(f"{path} changed the project it ran in: {'; '.join(written)}. Snippets only print")
+        text = text_of(stdout, path)
+        read = {name: file_hash(scratch / name) for name in report["read"] if (scratch / name).is_file() and name != path}
+        return Ran(text, read, seconds)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _collect(pid: int, path: str, chunks: dict, timeout: float) -> dict:
+    """Read the child's pipes until it has exited and its group is gone, or its time is up."""
+    deadline = time.monotonic() + timeout
+    status = None
+    with selectors.DefaultSelector() as selector:
+        for fd in chunks:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            if status is None:
+                waited, status_now = os.waitpid(pid, os.WNOHANG)
+                if waited:
+                    status = status_now
+                    _kill_group(pid)  # what it left running would hold the pipes open
+            if status is None and time.monotonic() > deadline:
+                _kill_group(pid)
+                os.waitpid(pid, 0)
+                for key in list(selector.get_map().values()):
+                    selector.unregister(key.fd)
+                    os.close(key.fd)
+                raise SnippetFailed(
+                    f"{path}: still running after {timeout:g} s, stopped (the limit is SNIPPET_TIMEOUT)"
+                )
+            for key, _ in selector.select(0.05):
+                data = os.read(key.fd, 65536)
+                if data:
+                    chunks[key.fd].append(data)
+                    if sum(map(len, chunks[key.fd])) > 4 * OUTPUT_LIMIT_BYTES:
+                        _kill_group(pid)  # enough to know it is over the limit
+                else:
+                    selector.unregister(key.fd)
+                    os.close(key.fd)
+    if status is None:
+        _, status = os.waitpid(pid, 0)
+    _kill_group(pid)
+    chunks["status"] = status
+    return chunks
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,92 @@
+"""One build's snippet runs: started early, side by side, each output from the cache or a fresh run.
+
+MkDocs' hook makes a `Runs` before every build and starts every included snippet before the
+first page renders. A build without the hook (Zensical) gets one the first time a block asks:
+the same runner, cache and time limit, each snippet run when its block renders.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+from compression_answers import settings as settings_module
+from compression_answers.cache import Cache, environment, key
+from compression_answers.runner import Ran, SnippetFailed, run_snippet, snippet_file
+
+CACHE_DIR = Path(".cache") / "executed-snippets"
+
+
+class Runs:
+    """Every snippet run of one build, keyed by path and the block's options."""
+
+    def __init__(self, project: Path, settings: settings_module.Settings | None = None) -> None:
+        self.project = project.resolve()
+        self.settings = settings or settings_module.read()
+        self.environment = environment()  # once per build: reading package metadata is not free
+        self.cache = Cache(self.project / CACHE_DIR, self.project)
+        self.pool = ThreadPoolExecutor(max_workers=self.settings.jobs, thread_name_prefix="snippet")
+        self.futures: dict[tuple[str, tuple], Future] = {}
+        self.lock = threading.Lock()
+        self.executed: list[tuple[str, float]] = []  # (path, seconds it ran)
+        self.from_cache: list[str] = []
+        # Set by the MkDocs hook while a page renders, so that a failure names the page and line.
+        self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
+        self.rendered: dict[str, list[str]] = {}  # page -> snippets whose block rendered with output
+
+    def start(self, path: str, returncode: int = 0, width: int | None = None) -> Future:
+        options = (("returncode", returncode), ("width", width))
+        with self.lock:
+            if (path, options) not in self.futures:
+                self.futures[path, options] = self.pool.submit(self._output, path, returncode, width)
+            return self.futures[path, options]
+
+    def output(self, path: str, returncode: int = 0, width: int | None = None) -> str:
+        """What the snippet printed; raises SnippetFailed."""
+        return self.start(path, returncode, width).result().output
+
+    def _output(self, path: str, returncode: int, width: int | None) -> Ran:
+        code = snippet_file(self.project, path).read_text(encoding="utf-8")
+        entry_key = key(code, {"path": path, "returncode": returncode, "width": width}, self.environment)
+        if self.settings.cache:
+            cached = self.cache.get(entry_key)
+            if cached is not None:
+                self.from_cache.append(path)
+                return cached
+        threads = 1 if self.settings.jobs > 1 else None
+        ran = run_snippet(path, self.project, self.settings.timeout, threads=threads, returncode=returncode, width=width)
+        self.executed.append((path, ran.seconds))
+        if self.settings.cache:
+            self.cache.put(entry_key, path, ran)
+        return ran
+
+    def shutdown(self, cancel: bool = False) -> None:
+        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+_current: Runs | None = None
+
+
+def current(project: Path | None = None) -> Runs:
+    """The build's runs; made here, for the working directory's project, when no hook made them."""
+    global _current  # noqa: PLW0603 - one Runs per build, replaced by the hook before each build
+    if _current is None:
+        _current = Runs(project or Path.cwd())
+    return _current
+
+
+def existing() -> Runs | None:
+    """The build's runs, if anything made them yet."""
+    return _current
+
+
+def begin(project: Path) -> Runs:
+    """New runs for a new build (the hook calls this before each build)."""
+    global _current  # noqa: PLW0603
+    if _current is not None:
+        _current.shutdown(cancel=True)
+    _current = Runs(project)
+    return _current
+
+
+__all__ = ["Runs", "SnippetFailed", "begin", "current"]

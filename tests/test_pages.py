@@ -1,0 +1,81 @@
+"""The page rules, in-process: on strings, and over every page of docs/, which is what holds a build
+without the MkDocs hook (Zensical) to them."""
+from pathlib import Path
+
+import pytest
+from compression_answers import page_rules
+from project_copy import SAMPLE_PAGE
+from snippet_outputs import DOCS, ROOT
+
+PAGES = sorted(DOCS.rglob("*.md"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.relative_to(DOCS).as_posix())
+def test_every_page_keeps_the_rules(page):
+    source = page.read_text(encoding="utf-8")
+    assert page_rules.problems(page.relative_to(DOCS).as_posix(), source, ROOT) == []
+
+
+QUESTION = SAMPLE_PAGE
+
+
+def test_a_complete_question_page_has_no_problem(tmp_path):
+    (tmp_path / "snippets/sample").mkdir(parents=True)
+    (tmp_path / "snippets/sample/count.py").write_text("print(42)\n")
+    assert page_rules.problems("checks/sample.md", QUESTION, tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ('short_answer: "42."\n', "", "needs `short_answer:`"),
+        ("## The question\n", "", "needs the question"),
+        ('!!! verdict "holds"', '!!! success "Holds"', "needs a verdict"),
+        ('--8<-- "snippets/sample/count.py"', '--8<-- "snippets/sample/gone.py"', "includes snippets/sample/gone.py, which does not exist"),
+    ],
+)
+def test_a_page_that_breaks_a_rule_is_a_problem_at_its_line(tmp_path, old, new, message):
+    (tmp_path / "snippets/sample").mkdir(parents=True)
+    (tmp_path / "snippets/sample/count.py").write_text("print(42)\n")
+    found = page_rules.problems("checks/sample.md", QUESTION.replace(old, new), tmp_path)
+    assert any(message in problem.message for problem in found), found
+
+
+@pytest.mark.parametrize(
+    "block, expected",
+    [
+        ('```python exec="on" title="snippets/a/b.py"\n--8<-- "snippets/a/b.py"\n```', ("snippets/a/b.py", 0, None)),
+        ("~~~py exec='1' returncode='3' width='60'\n--8<-- 'snippets/a/b.py'\n~~~", ("snippets/a/b.py", 3, 60)),
+        ('    ```python exec="on"\n    --8<-- "snippets/a/b.py"\n    ```', ("snippets/a/b.py", 0, None)),
+        ('```python\n--8<-- "snippets/a/b.py"\n```', None),
+    ],
+    ids=["usual", "tilde, quotes, options", "indented", "not executed"],
+)
+def test_executed_includes_are_found_in_any_form(block, expected):
+    found = page_rules.executed_includes("text\n\n" + block + "\n")
+    assert [(i.path, i.returncode, i.width) for i in found] == ([expected] if expected else [])
+
+
+def test_nothing_imports_markdown_execs_internals():
+    sources = [*ROOT.glob("src/**/*.py"), *ROOT.glob("hooks/*.py"), *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]
+    users = [str(p.relative_to(ROOT)) for p in sources if "markdown_exec._" + "internal" in p.read_text(encoding="utf-8")]
+    assert users == []
+
+
+def load_hook():
+    """The MkDocs hook module, loaded from its file as MkDocs loads it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("executed_snippets_hook", ROOT / "hooks/executed_snippets.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("command, strict", [("serve", False), ("build", True)])
+def test_serve_shows_a_failing_snippet_in_its_page_while_a_build_stays_strict(command, strict):
+    from types import SimpleNamespace
+
+    hook = load_hook()
+    hook.on_startup(command=command, dirty=False)
+    assert hook.on_config(SimpleNamespace(strict=True)).strict is strict

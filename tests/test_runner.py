@@ -1,0 +1,196 @@
+"""The runner, in-process: each way a snippet can misbehave is planted in a small temporary project
+and run as the build runs it. Each must fail with a message that names the snippet and says what
+happened, leave the project as it was, and leave no process behind."""
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from compression_answers import settings
+from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
+
+SNIPPET = "snippets/sample/count.py"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    (tmp_path / "snippets/sample").mkdir(parents=True)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/index.md").write_text("# Home\n")
+    return tmp_path
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def run(project: Path, code: str, timeout: float = 30, **options) -> str:
+    (project / SNIPPET).write_text(code, encoding="utf-8")
+    return run_snippet(SNIPPET, project, timeout, **options).output
+
+
+def fails(project: Path, code: str, *messages: str, timeout: float = 30, **options) -> str:
+    (project / SNIPPET).write_text(code, encoding="utf-8")
+    before = tree(project)
+    with pytest.raises(SnippetFailed) as failure:
+        run_snippet(SNIPPET, project, timeout, **options)
+    for message in messages:
+        assert message in str(failure.value), str(failure.value)
+    assert tree(project) == before, "the run changed the project"
+    return str(failure.value)
+
+
+def processes_with(marker: str) -> list[str]:
+    done = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    return [line for line in done.stdout.splitlines() if marker in line and "ps -eo" not in line]
+
+
+def test_a_snippet_prints_what_python_prints(project):
+    assert run(project, "import sys\nprint(6 * 7)\nsys.stdout.write('x\\n')\n") == "42\nx\n"
+
+
+def test_a_class_defined_in_the_snippet_pickles_as_under_python(project):
+    code = "import pickle\n\nclass Model:\n    pass\n\nprint(len(pickle.dumps(Model())) > 0)\n"
+    assert run(project, code) == "True\n"
+
+
+def test_a_raise_names_the_file_and_line(project):
+    fails(project, "print(1)\nraise RuntimeError('planted')\n", f"{SNIPPET} raised", f'File "{SNIPPET}", line 2', "RuntimeError: planted")
+
+
+@pytest.mark.parametrize("signal_name", ["SIGSEGV", "SIGKILL"])
+def test_a_crash_names_the_signal(project, signal_name):
+    fails(project, f"import os, signal\nprint(1, flush=True)\nos.kill(os.getpid(), signal.{signal_name})\n", f"{SNIPPET} was killed by {signal_name}")
+
+
+def test_an_exit_halfway_is_not_a_finished_run(project):
+    fails(project, "import os\nprint(42, flush=True)\nos._exit(0)\nprint(43)\n", f"{SNIPPET} exited with code 0 before its last line ran")
+
+
+def test_an_exit_code_is_a_failure_unless_the_block_expects_it(project):
+    fails(project, "import sys\nprint(1)\nsys.exit(3)\n", f"{SNIPPET} exited with code 3")
+    assert run(project, "import sys\nprint(1)\nsys.exit(3)\n", returncode=3) == "1\n"
+    fails(project, "print(1)\n", "exited with code 0 (the block expects 3)", returncode=3)
+
+
+def test_output_over_the_limit_fails(project):
+    fails(project, f"print('x' * {settings.OUTPUT_LIMIT_BYTES + 1})\n", f"{SNIPPET} printed", "over the limit")
+
+
+def test_a_huge_output_is_cut_off_without_waiting_for_it(project):
+    started = time.monotonic()
+    fails(project, "import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n", "over the limit")
+    assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [
+        ("import sys\nsys.stdout.buffer.write(b'caf\\xe9\\n')\n", "printed bytes that are not UTF-8"),
+        ("print('\\x1b[31mred\\x1b[0m')\n", "printed a terminal escape code"),
+    ],
+    ids=["not UTF-8", "escape code"],
+)
+def test_output_a_page_cannot_show_fails(project, code, message):
+    fails(project, code, f"{SNIPPET} {message}")
+
+
+@pytest.mark.parametrize(
+    "code, change",
+    [
+        ("open('docs/x.md', 'w').write('# Published?')\nprint(1)\n", "added docs/x.md"),
+        ("import os\nos.remove('snippets/sample/other.py')\nprint(1)\n", "deleted snippets/sample/other.py"),
+        ("open('docs/index.md', 'a').write('more')\nprint(1)\n", "changed docs/index.md"),
+    ],
+    ids=["adds a page", "deletes a sibling", "edits a page"],
+)
+def test_a_snippet_that_changes_the_project_fails_and_the_checkout_is_untouched(project, code, change):
+    (project / "snippets/sample/other.py").write_text("print(2)\n")
+    fails(project, code, f"{SNIPPET} changed the project it ran in: {change}")
+
+
+def test_a_snippet_outside_the_project_is_refused(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.py"
+    outside.write_text("print('read and executed')\n")
+    (project / "snippets/sample/linked.py").symlink_to(outside)
+    with pytest.raises(SnippetFailed, match="outside the project"):
+        run_snippet("snippets/sample/linked.py", project, 30)
+
+
+def test_the_files_a_snippet_reads_are_reported(project):
+    (project / "snippets/sample/table.txt").write_text("table v1\n")
+    (project / "snippets/sample/other.py").write_text("print('other')\n")
+    code = "import runpy\nrunpy.run_path('snippets/sample/other.py')\nprint(open('snippets/sample/table.txt').read())\n"
+    (project / SNIPPET).write_text(code)
+    ran = run_snippet(SNIPPET, project, 30)
+    assert set(ran.read) == {"snippets/sample/other.py", "snippets/sample/table.txt"}
+
+
+def test_a_hung_snippet_is_stopped_and_its_group_killed(project):
+    marker = "61.2345"
+    code = f"import subprocess, time\nsubprocess.Popen(['sleep', '{marker}'])\nwhile True:\n    time.sleep(1)\n"
+    fails(project, code, f"{SNIPPET}: still running after 2 s, stopped", timeout=2)
+    time.sleep(0.2)
+    assert processes_with(marker) == []
+
+
+def test_a_finished_snippet_is_not_held_by_what_it_left_running(project):
+    marker = "62.2345"
+    started = time.monotonic()
+    assert run(project, f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])\nprint('done')\n", timeout=20) == "done\n"
+    assert time.monotonic() - started < 10, "the run waited for the grandchild holding its output"
+    time.sleep(0.2)
+    assert processes_with(marker) == [], "a process the snippet started outlived it"
+
+
+def test_a_hung_sibling_does_not_hold_a_finished_snippet(project):
+    (project / "snippets/sample/hangs.py").write_text("import time\nwhile True:\n    time.sleep(1)\n")
+    (project / SNIPPET).write_text("print(42)\n")
+    outcome = {}
+
+    def hang():
+        try:
+            run_snippet("snippets/sample/hangs.py", project, 8)
+        except SnippetFailed as error:
+            outcome["hang"] = str(error)
+
+    sibling = threading.Thread(target=hang)
+    sibling.start()
+    time.sleep(0.05)
+    for _ in range(5):  # forked right after the hanging one, again and again
+        started = time.monotonic()
+        assert run_snippet(SNIPPET, project, 30).output == "42\n"
+        assert time.monotonic() - started < 5
+    sibling.join()
+    assert "still running after 8 s" in outcome["hang"]
+
+
+def test_the_library_line_before_a_traceback_is_kept():
+    stderr = "noise\nSkipping import of cpp extensions due to incompatible torch version\nTraceback (most recent call last):\n  x\nE: y\n"
+    assert traceback_only(stderr).startswith("noise\nSkipping import of cpp extensions")
+
+
+def test_text_of_accepts_plain_utf8():
+    assert text_of("café ± 1\n".encode(), SNIPPET) == "café ± 1\n"
+
+
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"SNIPPET_TIMEOUT": "5s"}, "SNIPPET_TIMEOUT='5s'"),
+        ({"SNIPPET_TIMEOUT": "0"}, "SNIPPET_TIMEOUT='0'"),
+        ({"SNIPPET_JOBS": "0"}, "SNIPPET_JOBS='0'"),
+        ({"SNIPPET_JOBS": "two"}, "SNIPPET_JOBS='two'"),
+        ({"SNIPPET_CACHE": "maybe"}, "SNIPPET_CACHE='maybe'"),
+    ],
+)
+def test_a_bad_setting_is_refused_naming_the_variable(environ, message):
+    with pytest.raises(settings.BadSetting, match=message):
+        settings.read(environ)
+
+
+def test_the_settings_default():
+    read = settings.read({})
+    assert (read.cache, read.timeout, read.jobs) == (True, settings.DEFAULT_TIMEOUT_SECONDS, os.cpu_count())
