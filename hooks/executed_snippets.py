@@ -16,7 +16,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.utils.meta import get_data
 
-from compression_answers import claims, page_rules, pages, runs, settings
+from mkdocs.structure.files import File
+
+from compression_answers import api_index, claims, page_rules, pages, runs, settings
 from compression_answers.runner import SnippetFailed
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
@@ -55,12 +57,30 @@ def on_pre_build(config):
 
 def on_files(files, config):
     current = runs.current()
+    files.append(File.generated(config, "api-index.md", content=_api_index(files, current.project)))
     _pages[:] = files.documentation_pages()
     for file in _pages:
-        for include in page_rules.executed_includes(Path(file.abs_src_path).read_text(encoding="utf-8")):
+        for include in page_rules.executed_includes(file.content_string):
             if (current.project / include.path).is_file():  # a bad include is reported with its page
                 current.start(include.path, include.returncode, include.width)
     return files
+
+
+def _api_index(files, project: Path) -> str:
+    """The API index page, from the snippets; a public function no snippet calls fails the build."""
+    found = api_index.index(project)
+    for name in api_index.uncalled(found):
+        log.warning(f"{name}: no snippet calls it (add it to a page's evidence, or to docs/prune-reference.md)")
+    pages_of: dict[str, list[tuple[str, str]]] = {}
+    for file in files.documentation_pages():
+        source = file.content_string
+        for include in page_rules.executed_includes(source):
+            try:
+                title = pages.title_of(get_data(source)[0])
+            except pages.PageProblem:
+                title = file.src_uri
+            pages_of.setdefault(include.path, []).append((file.src_uri, title.replace("|", "\\|")))
+    return api_index.markdown(found, pages_of)
 
 
 def _checked_lines(source: str, where: str) -> list[claims.Checked]:
@@ -124,7 +144,7 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
     for file in sorted(files.documentation_pages(), key=lambda f: f.src_uri):
         if not page_rules.is_question_page(file.src_uri):
             continue
-        page_source = Path(file.abs_src_path).read_text(encoding="utf-8")
+        page_source = file.content_string
         body, meta = get_data(page_source)
         decided = _decided(page_source, f"docs/{file.src_uri}")
         if "short_answer" not in meta:
@@ -147,7 +167,7 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
 def on_page_markdown(markdown, page, config, files):
     global _pages_seen  # noqa: PLW0603
     _pages_seen += 1
-    source = Path(page.file.abs_src_path).read_text(encoding="utf-8")  # with front matter: true line numbers
+    source = page.file.content_string  # with front matter: true line numbers
     where = f"docs/{page.file.src_uri}"
     current = runs.current()
     current.page = (where, source)
@@ -167,7 +187,7 @@ def on_page_content(html, page, config, files):
     where = f"docs/{page.file.src_uri}"
     current = runs.current()
     rendered = list(current.rendered.get(where, []))
-    for include in page_rules.executed_includes(Path(page.file.abs_src_path).read_text(encoding="utf-8")):
+    for include in page_rules.executed_includes(page.file.content_string):
         if include.path in rendered:
             rendered.remove(include.path)
         else:
@@ -188,7 +208,7 @@ def on_post_build(config):
         included = {
             include.path
             for file in _pages
-            for include in page_rules.executed_includes(Path(file.abs_src_path).read_text(encoding="utf-8"))
+            for include in page_rules.executed_includes(file.content_string)
         }
         for snippet in sorted((current.project / "snippets").glob("*/*.py")):
             path = snippet.relative_to(current.project).as_posix()

@@ -1,0 +1,111 @@
+"""The API index: which snippets call each public pruning function and quantization entry point.
+
+Found by parsing the snippets, never kept by hand. The pruning functions are taken from
+`torch.nn.utils.prune` itself, so a torch release that adds one shows up as uncalled.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+# The quantization entry points the pages discuss; torchao's `quantize_` configurations are
+# found in the snippets themselves (every name imported from torchao ending in "Config").
+QUANTIZATION_ENTRY_POINTS = ("quantize_dynamic", "prepare_pt2e", "convert_pt2e", "quantize_", "QATConfig")
+
+
+def prune_functions(module=None) -> list[str]:
+    """The public functions of torch.nn.utils.prune, in the module's order."""
+    if module is None:
+        import torch.nn.utils.prune as module
+    return [
+        name for name, value in vars(module).items()
+        if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
+    ]
+
+
+def names_used(source: str) -> set[str]:
+    """Every attribute and name a snippet's code refers to, and every name it imports."""
+    tree = ast.parse(source)
+    used = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            used.add(node.attr)
+        elif isinstance(node, ast.Name):
+            used.add(node.id)
+        elif isinstance(node, ast.ImportFrom):
+            used.update(alias.name for alias in node.names)
+    return used
+
+
+def torchao_configs(source: str) -> set[str]:
+    return {
+        alias.name
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("torchao")
+        for alias in node.names
+        if alias.name.endswith("Config")
+    }
+
+
+def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict[str, list[str]]]:
+    """{"torch.nn.utils.prune": {function: [snippet, ...]}, "quantization": {entry point: [snippet, ...]}}."""
+    prune_names = prune_functions() if prune_names is None else prune_names
+    sources = {p.relative_to(project).as_posix(): p.read_text(encoding="utf-8") for p in sorted(project.glob("snippets/*/*.py"))}
+    configs = sorted(set().union(*(torchao_configs(s) for s in sources.values()))) if sources else []
+    found: dict[str, dict[str, list[str]]] = {"torch.nn.utils.prune": {}, "quantization": {}}
+    for group, names in (("torch.nn.utils.prune", prune_names), ("quantization", [*QUANTIZATION_ENTRY_POINTS, *configs])):
+        for name in names:
+            found[group][name] = [path for path, source in sources.items() if _calls(source, name, group)]
+    return found
+
+
+def prune_calls(source: str) -> set[str]:
+    """The names a snippet reaches through torch.nn.utils.prune, under whatever alias it imports."""
+    tree = ast.parse(source)
+    aliases, called = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update(a.asname for a in node.names if a.name == "torch.nn.utils.prune" and a.asname)
+        elif isinstance(node, ast.ImportFrom) and node.module == "torch.nn.utils":
+            aliases.update(a.asname or a.name for a in node.names if a.name == "prune")
+        elif isinstance(node, ast.ImportFrom) and node.module == "torch.nn.utils.prune":
+            called.update(a.name for a in node.names)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if isinstance(node.value, ast.Name) and node.value.id in aliases:
+                called.add(node.attr)
+            elif ast.unparse(node.value) == "torch.nn.utils.prune":
+                called.add(node.attr)
+    return called
+
+
+def _calls(source: str, name: str, group: str) -> bool:
+    if group == "torch.nn.utils.prune":
+        return name in prune_calls(source)
+    return name in names_used(source)
+
+
+def uncalled(found: dict[str, dict[str, list[str]]]) -> list[str]:
+    return [f"{group}.{name}" for group, names in found.items() for name, snippets in names.items() if not snippets]
+
+
+def markdown(found: dict[str, dict[str, list[str]]], pages_of: dict[str, list[tuple[str, str]]]) -> str:
+    """The index page: each name, with the snippets that call it and the pages that show them."""
+    lines = [
+        "# API index",
+        "",
+        "Every public function of `torch.nn.utils.prune`, and every quantization entry point the",
+        "pages discuss, with the snippets that call it and the pages that run them. Generated from",
+        "the snippets when the site is built.",
+    ]
+    for group, names in found.items():
+        lines += ["", f"## `{group}`" if group != "quantization" else "## Quantization entry points", ""]
+        lines += ["| Name | Called by |", "| --- | --- |"]
+        for name, snippets in names.items():
+            cells = []
+            for snippet in snippets:
+                links = ", ".join(f"[{title}]({uri})" for uri, title in pages_of.get(snippet, []))
+                cells.append(f"`{snippet}`" + (f" ({links})" if links else ""))
+            lines.append(f"| `{name}` | {'<br>'.join(cells) or '**no snippet**'} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,38 @@
+"""Every public function of torch.nn.utils.prune is called by a snippet, found by parsing the snippets,
+with the list of functions taken from the module itself."""
+import torch.nn.utils.prune as prune
+from compression_answers import api_index
+from snippet_outputs import ROOT
+
+
+def test_every_public_pruning_function_is_called_by_a_snippet():
+    found = api_index.index(ROOT)
+    assert len(found["torch.nn.utils.prune"]) == len(api_index.prune_functions()) >= 9
+    assert api_index.uncalled(found) == []
+
+
+def test_a_function_torch_adds_is_noticed(monkeypatch):
+    def planted(module, name):
+        return module
+
+    planted.__module__ = prune.__name__
+    monkeypatch.setattr(prune, "planted", planted, raising=False)
+    assert "planted" in api_index.prune_functions()
+    assert api_index.uncalled(api_index.index(ROOT)) == ["torch.nn.utils.prune.planted"]
+
+
+def test_calls_are_found_under_any_alias_and_only_through_prune():
+    source = (
+        "import torch.nn.utils.prune as p\nfrom torch.nn.utils import prune as q\n"
+        "from torch.nn.utils.prune import identity\nimport torch\n"
+        "p.l1_unstructured(x)\nq.remove(x)\ntorch.nn.utils.prune.is_pruned(x)\n[].remove(1)\nos.remove('f')\n"
+    )
+    assert api_index.prune_calls(source) == {"l1_unstructured", "remove", "is_pruned", "identity"}
+    assert api_index.prune_calls("import os\nos.remove('f')\n") == set()
+
+
+def test_the_index_page_links_each_snippet_to_its_pages():
+    found = {"torch.nn.utils.prune": {"identity": ["snippets/a/b.py"], "remove": []}, "quantization": {}}
+    page = api_index.markdown(found, {"snippets/a/b.py": [("pruning/a.md", "A page")]})
+    assert "| `identity` | `snippets/a/b.py` ([A page](pruning/a.md)) |" in page
+    assert "| `remove` | **no snippet** |" in page
