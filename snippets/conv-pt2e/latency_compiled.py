@@ -1,5 +1,5 @@
-"""Latency of the PT2E int8 model compiled with torch.compile (Inductor fuses quantize/dequantize
-around each op into int8 kernels) against the fp32 model: torch.utils.benchmark, one thread."""
+"""Latency of the PT2E int8 model compiled with torch.compile (Inductor, the backend the x86
+quantizer prepares it for) against the fp32 model: torch.utils.benchmark, one thread."""
 import contextlib
 import io
 import runpy

@@ -49,7 +49,7 @@ with torch.no_grad():
     for batch in X_train[:256].split(32):  # calibration: observers record activation ranges
         prepared(batch)
 converted = convert_pt2e(prepared)
-# q/dq: the converted graph quantizes and dequantizes around each op; torch.compile fuses these into int8 kernels.
+# The converted graph quantizes and dequantizes around each op: a reference, computed in fp32.
 kinds = sorted({str(node.target).split(".")[1] for node in converted.graph.nodes if "quantized_decomposed" in str(node.target)})
 print("quantize/dequantize operators in the converted graph:", ", ".join(kinds))
 
