@@ -6,6 +6,7 @@ Found by parsing the snippets, never kept by hand. The pruning functions are tak
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 from pathlib import Path
 
@@ -24,9 +25,14 @@ def prune_functions(module=None) -> list[str]:
     ]
 
 
+@functools.lru_cache(maxsize=1024)  # under `mkdocs serve`, an unchanged snippet is parsed once
+def _tree(source: str) -> ast.Module:
+    return ast.parse(source)
+
+
 def names_used(source: str) -> set[str]:
     """Every attribute and name a snippet's code refers to, and every name it imports."""
-    tree = ast.parse(source)
+    tree = _tree(source)
     used = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute):
@@ -41,7 +47,7 @@ def names_used(source: str) -> set[str]:
 def torchao_configs(source: str) -> set[str]:
     return {
         alias.name
-        for node in ast.walk(ast.parse(source))
+        for node in ast.walk(_tree(source))
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("torchao")
         for alias in node.names
         if alias.name.endswith("Config")
@@ -53,16 +59,19 @@ def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict
     prune_names = prune_functions() if prune_names is None else prune_names
     sources = {p.relative_to(project).as_posix(): p.read_text(encoding="utf-8") for p in sorted(project.glob("snippets/*/*.py"))}
     configs = sorted(set().union(*(torchao_configs(s) for s in sources.values()))) if sources else []
+    # Each snippet parsed once: what it reaches through torch.nn.utils.prune, and every name it uses.
+    reached = {path: (prune_calls(source), names_used(source)) for path, source in sources.items()}
     found: dict[str, dict[str, list[str]]] = {"torch.nn.utils.prune": {}, "quantization": {}}
-    for group, names in (("torch.nn.utils.prune", prune_names), ("quantization", [*QUANTIZATION_ENTRY_POINTS, *configs])):
-        for name in names:
-            found[group][name] = [path for path, source in sources.items() if _calls(source, name, group)]
+    for name in prune_names:
+        found["torch.nn.utils.prune"][name] = [path for path, (pruned, _) in reached.items() if name in pruned]
+    for name in [*QUANTIZATION_ENTRY_POINTS, *configs]:
+        found["quantization"][name] = [path for path, (_, used) in reached.items() if name in used]
     return found
 
 
 def prune_calls(source: str) -> set[str]:
     """The names a snippet reaches through torch.nn.utils.prune, under whatever alias it imports."""
-    tree = ast.parse(source)
+    tree = _tree(source)
     aliases, called = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -78,12 +87,6 @@ def prune_calls(source: str) -> set[str]:
             elif ast.unparse(node.value) == "torch.nn.utils.prune":
                 called.add(node.attr)
     return called
-
-
-def _calls(source: str, name: str, group: str) -> bool:
-    if group == "torch.nn.utils.prune":
-        return name in prune_calls(source)
-    return name in names_used(source)
 
 
 def uncalled(found: dict[str, dict[str, list[str]]]) -> list[str]:
