@@ -2,6 +2,7 @@
 and run as the build runs it. Each must fail with a message that names the snippet and says what
 happened, leave the project as it was, and leave no process behind."""
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from compression_answers import settings
-from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
+from compression_answers.runner import SnippetFailed, run_snippet, scratch_copy, text_of, traceback_only
 
 SNIPPET = "snippets/sample/count.py"
 
@@ -109,6 +110,18 @@ def test_output_a_page_cannot_show_fails(project, code, message):
 def test_a_snippet_that_changes_the_project_fails_and_the_checkout_is_untouched(project, code, change):
     (project / "snippets/sample/other.py").write_text("print(2)\n")
     fails(project, code, f"{SNIPPET} changed the project it ran in: {change}")
+
+
+def test_a_write_through_a_builds_linked_copy_is_caught_and_the_checkout_is_untouched(project):
+    (project / SNIPPET).write_text("open('docs/index.md', 'w').write('overwritten')\nprint(1)\n")
+    before = tree(project)
+    pristine = scratch_copy(project, prefix="build-")
+    try:
+        with pytest.raises(SnippetFailed, match="changed the project it ran in: changed docs/index.md"):
+            run_snippet(SNIPPET, project, 30, pristine=pristine)
+    finally:
+        shutil.rmtree(pristine)
+    assert tree(project) == before
 
 
 def test_a_snippet_outside_the_project_is_refused(project, tmp_path_factory):

@@ -110,9 +110,9 @@ def warm_imports(code: str) -> None:
         _import_quietly(names)
 
 
-def scratch_copy(project: Path) -> Path:
-    """A copy of the project for one snippet to run in: what it writes there never reaches the checkout."""
-    scratch = Path(tempfile.mkdtemp(prefix="snippet-"))
+def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
+    """A copy of the project for a snippet to run in: what it writes there never reaches the checkout."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
     for entry in project.iterdir():
         if entry.name in NOT_COPIED:
             continue
@@ -120,6 +120,14 @@ def scratch_copy(project: Path) -> Path:
             shutil.copytree(entry, scratch / entry.name, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
         else:
             shutil.copy2(entry, scratch / entry.name, follow_symlinks=False)
+    return scratch
+
+
+def linked_copy(pristine: Path) -> Path:
+    """A snippet's scratch tree made of hard links to a build's pristine copy: cheap, and a write
+    to it reaches only that copy (never the checkout), where the diff after the run finds it."""
+    scratch = Path(tempfile.mkdtemp(prefix="snippet-"))
+    shutil.copytree(pristine, scratch, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
     return scratch
 
 
@@ -214,12 +222,15 @@ def _describe_exit(status: int) -> str:
 
 
 def run_snippet(
-    path: str, project: Path, timeout: float, threads: int | None = None, returncode: int = 0, width: int | None = None
+    path: str, project: Path, timeout: float, threads: int | None = None, returncode: int = 0, width: int | None = None,
+    pristine: Path | None = None,
 ) -> Ran:
-    """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed."""
+    """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed.
+
+    `pristine`, a build's one copy of the project, is linked rather than copied for each run."""
     snippet = snippet_file(project, path)
     code = snippet.read_text(encoding="utf-8")
-    scratch = scratch_copy(project)
+    scratch = linked_copy(pristine) if pristine is not None else scratch_copy(project)
     try:
         before = tree_state(scratch)
         started = time.perf_counter()

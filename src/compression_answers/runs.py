@@ -6,13 +6,15 @@ the same runner, cache and time limit, each snippet run when its block renders.
 """
 from __future__ import annotations
 
+import atexit
+import shutil
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
-from compression_answers.runner import Ran, SnippetFailed, run_snippet, snippet_file
+from compression_answers.runner import Ran, SnippetFailed, run_snippet, scratch_copy, snippet_file
 
 CACHE_DIR = Path(".cache") / "executed-snippets"
 
@@ -33,7 +35,7 @@ class Runs:
         # Set by the MkDocs hook while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
         self.rendered: dict[str, list[str]] = {}  # page -> snippets whose block rendered with output
-
+        self._pristine: Path | None = None  # one copy of the project per build, linked into each run
     def start(self, path: str, returncode: int = 0, width: int | None = None) -> Future:
         options = (("returncode", returncode), ("width", width))
         with self.lock:
@@ -54,14 +56,27 @@ class Runs:
                 self.from_cache.append(path)
                 return cached
         threads = 1 if self.settings.jobs > 1 else None
-        ran = run_snippet(path, self.project, self.settings.timeout, threads=threads, returncode=returncode, width=width)
+        ran = run_snippet(
+            path, self.project, self.settings.timeout, threads=threads, returncode=returncode, width=width,
+            pristine=self.pristine(),
+        )
         self.executed.append((path, ran.seconds))
         if self.settings.cache:
             self.cache.put(entry_key, path, ran)
         return ran
 
+    def pristine(self) -> Path:
+        with self.lock:
+            if self._pristine is None:
+                self._pristine = scratch_copy(self.project, prefix="build-")
+                atexit.register(shutil.rmtree, self._pristine, True)  # also where no hook shuts down (Zensical)
+            return self._pristine
+
     def shutdown(self, cancel: bool = False) -> None:
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if self._pristine is not None and not cancel:
+            shutil.rmtree(self._pristine, ignore_errors=True)
+            self._pristine = None
 
 
 _current: Runs | None = None
