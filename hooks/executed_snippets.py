@@ -23,7 +23,8 @@ from compression_answers.runner import SnippetFailed
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
 _command = "build"
-_decided_pages: dict[str, claims.Verdict | None] = {}  # page -> its verdict, decided once per build
+# page -> its verdict and the claims and caveats that decide it, once per build (None: reported)
+_decided_pages: dict[str, tuple[claims.Verdict, list[claims.Checked]] | None] = {}
 _pages_seen = 0
 _pages: list = []  # the build's documentation pages (MkDocs File objects)
 
@@ -72,11 +73,14 @@ def _api_index(files, project: Path) -> str:
     pages_of: dict[str, list[tuple[str, str]]] = {}
     for file in files.documentation_pages():
         source = file.content_string
-        for include in page_rules.executed_includes(source):
-            try:
-                title = pages.title_of(get_data(source)[0])
-            except pages.PageProblem:
-                title = file.src_uri
+        includes = page_rules.executed_includes(source)
+        if not includes:
+            continue
+        try:
+            title = pages.title_of(get_data(source)[0])
+        except pages.PageProblem:
+            title = file.src_uri
+        for include in includes:
             pages_of.setdefault(include.path, []).append((file.src_uri, title.replace("|", "\\|")))
     return api_index.markdown(found, pages_of)
 
@@ -99,14 +103,15 @@ def _checked_lines(source: str, where: str) -> list[claims.Checked]:
     return checked
 
 
-def _decided(source: str, where: str) -> claims.Verdict | None:
-    """The verdict the page's runs decide (None, reported, if they decide none); once per build."""
+def _decided(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checked]] | None:
+    """The verdict the page's runs decide, with its claims and caveats (None, reported, if they
+    decide none); once per build."""
     if where not in _decided_pages:
         _decided_pages[where] = _decide(source, where)
     return _decided_pages[where]
 
 
-def _decide(source: str, where: str) -> claims.Verdict | None:
+def _decide(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checked]] | None:
     try:
         checked = _checked_lines(source, where)
     except claims.BadCheckedLine as error:
@@ -117,22 +122,22 @@ def _decide(source: str, where: str) -> claims.Verdict | None:
     if not claims.deciding(checked):
         log.warning(f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict")
         return None
-    return claims.verdict(checked)
+    return claims.verdict(checked), claims.deciding(checked)
 
 
 def _with_verdict(markdown: str, source: str, where: str) -> str:
     """The verdict and the prediction's right choice, as the page's runs decide them."""
-    decided = _decided(source, where)
-    if decided is None:  # already reported: leave out the prediction, which has no key without a verdict
+    found = _decided(source, where)
+    if found is None:  # already reported: leave out the prediction, which has no key without a verdict
         return pages.PREDICTION.sub("", markdown)
+    decided, checked = found
     try:
         problem = pages.verdict_problem(source, decided)
         if problem:
-            log.warning(f"{where}:{pages.line_of(source, problem.offset)}: {problem}")
-        checked = claims.deciding(_checked_lines(source, where))
+            log.warning(f"{where}:{page_rules.line_of(source, problem.offset)}: {problem}")
         return pages.mark_prediction(pages.render_verdict(markdown, decided, checked), decided)
     except pages.PageProblem as problem:
-        log.warning(f"{where}:{pages.line_of(source, problem.offset)}: {problem}")
+        log.warning(f"{where}:{page_rules.line_of(source, problem.offset)}: {problem}")
         return markdown
 
 
@@ -144,15 +149,13 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
             continue
         page_source = file.content_string
         body, meta = get_data(page_source)
-        decided = _decided(page_source, f"docs/{file.src_uri}")
-        if "short_answer" not in meta:
-            log.warning(f"docs/{file.src_uri}: a question page needs `short_answer:` in its front matter, for the home page")
+        found = _decided(page_source, f"docs/{file.src_uri}")  # a missing short_answer is a page rule
         try:
             title = pages.title_of(body)
         except pages.PageProblem as problem:
             log.warning(f"docs/{file.src_uri}: {problem}")
             continue
-        verdict = claims.TITLE[decided.name].removeprefix("The usual answer ") if decided else "(no verdict: see the build log)"
+        verdict = claims.TITLE[found[0].name].removeprefix("The usual answer ") if found else "(no verdict: see the build log)"
         rows.append(pages.QuestionRow(file.src_uri, title, meta.get("short_answer", ""), verdict))
     try:
         return pages.insert_question_table(markdown, rows)

@@ -2,7 +2,7 @@
 import shutil
 
 import pytest
-from compression_answers import claims, pages
+from compression_answers import claims, page_rules, pages
 from project_copy import build, make_project, plant
 from snippet_outputs import ROOT
 
@@ -83,7 +83,7 @@ def test_prose_written_for_another_verdict_is_a_problem_at_its_line():
     decided = claims.verdict(checked("claim: a: False"))
     problem = pages.verdict_problem(PAGE, decided)
     assert "the runs decide the verdict 'wrong', but the prose under it was written for 'holds, with a caveat'" in str(problem)
-    assert pages.line_of(PAGE, problem.offset) == PAGE.splitlines().index('!!! verdict "holds, with a caveat"') + 1
+    assert page_rules.line_of(PAGE, problem.offset) == PAGE.splitlines().index('!!! verdict "holds, with a caveat"') + 1
 
 
 @pytest.mark.parametrize(

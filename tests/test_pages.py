@@ -1,7 +1,5 @@
 """The page rules, in-process: on strings, and over every page of docs/, which is what holds a build
 without the MkDocs hook (Zensical) to them."""
-from pathlib import Path
-
 import pytest
 from compression_answers import page_rules
 from project_copy import SAMPLE_PAGE

@@ -44,7 +44,7 @@ def quantized(model):
     return model
 
 
-rows = {name: [] for name in ("fp32", "PTQ int2", f"fp32 + {EXTRA} epochs", f"  then PTQ int2", f"QAT int2 ({EXTRA} epochs)")}
+rows = {name: [] for name in ("fp32", "PTQ int2", f"fp32 + {EXTRA} epochs", "  then PTQ int2", f"QAT int2 ({EXTRA} epochs)")}
 for seed in SEEDS:
     torch.manual_seed(seed)
     model = train(nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10)), EPOCHS, seed)

@@ -13,16 +13,15 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import markdown_exec
 from pymdownx.superfences import SuperFencesException
 
 from compression_answers import runs
+from compression_answers.page_rules import SNIPPET_PATH
 from compression_answers.runner import SnippetFailed
 
-SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
 SUPPORTED = {"exec", "source", "result", "html", "title", "width", "returncode"}
 TRUE = {"1", "on", "true", "yes"}
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from compression_answers.claims import ADMONITION, CHOICE, TITLE, VERDICTS, Checked, Verdict
+from compression_answers.page_rules import line_of
 
 # The author writes the verdict the prose under it was written for; the build renders the one
 # the runs decide, and a mismatch fails the (strict) build, so prose never outlives its verdict.
@@ -22,10 +23,6 @@ class PageProblem(ValueError):
     def __init__(self, message: str, offset: int = 0) -> None:
         super().__init__(message)
         self.offset = offset
-
-
-def line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
 
 
 def declared_verdict(markdown: str) -> re.Match:

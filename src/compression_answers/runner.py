@@ -11,7 +11,6 @@ tell when an output is stale.
 from __future__ import annotations
 
 import ast
-import builtins
 import hashlib
 import importlib
 import json
@@ -192,9 +191,11 @@ def _child(path: str, scratch: Path, status_fd: int, threads: int | None, width:
             runpy.run_path(path, run_name="__main__")  # __main__ is the snippet: its classes pickle
             code = 0
         except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
-            if not isinstance(exit_.code, int) and exit_.code is not None:
+            if exit_.code is None or isinstance(exit_.code, int):
+                code = exit_.code or 0
+            else:  # sys.exit("message"), as python does: print it, exit with 1
                 print(exit_.code, file=sys.stderr)
+                code = 1
         except BaseException as error:  # noqa: BLE001
             frames = traceback.extract_tb(error.__traceback__)
             first = next((i for i, frame in enumerate(frames) if frame.filename == path), 0)
@@ -207,7 +208,7 @@ def _child(path: str, scratch: Path, status_fd: int, threads: int | None, width:
         report = {"modules": sorted(set(sys.modules) - imported_before), "read": sorted(read), "code": code}
         os.write(status_fd, DONE + json.dumps(report).encode())
     finally:
-        os._exit(1 if code is None else code)
+        os._exit(code)
 
 
 def _describe_exit(status: int) -> str:
@@ -248,8 +249,7 @@ def run_snippet(
             # Closed before another snippet can be forked: no sibling inherits this one's pipes.
             for fd in (out_write, err_write, status_write):
                 os.close(fd)
-        chunks = _collect(pid, path, {out_read: [], err_read: [], status_read: []}, timeout)
-        status = chunks.pop("status")
+        chunks, status = _collect(pid, path, {out_read: [], err_read: [], status_read: []}, timeout)
         seconds = time.perf_counter() - started
         stdout, stderr = b"".join(chunks[out_read]), b"".join(chunks[err_read]).decode("utf-8", "replace")
         report_bytes = b"".join(chunks[status_read])
@@ -279,8 +279,9 @@ def run_snippet(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _collect(pid: int, path: str, chunks: dict, timeout: float) -> dict:
-    """Read the child's pipes until it has exited and its group is gone, or its time is up."""
+def _collect(pid: int, path: str, chunks: dict[int, list[bytes]], timeout: float) -> tuple[dict[int, list[bytes]], int]:
+    """Read the child's pipes until it has exited and its group is gone, or its time is up;
+    what each pipe gave, and the child's wait status."""
     deadline = time.monotonic() + timeout
     status = None
     with selectors.DefaultSelector() as selector:
@@ -313,8 +314,7 @@ def _collect(pid: int, path: str, chunks: dict, timeout: float) -> dict:
     if status is None:
         _, status = os.waitpid(pid, 0)
     _kill_group(pid)
-    chunks["status"] = status
-    return chunks
+    return chunks, status
 
 
 def _kill_group(pid: int) -> None:
