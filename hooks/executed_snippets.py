@@ -18,7 +18,7 @@ from mkdocs.utils.meta import get_data
 
 from mkdocs.structure.files import File
 
-from compression_answers import api_index, claims, page_rules, pages, runs, settings
+from compression_answers import api_index, claims, page_rules, pages, runs, settings, versions
 from compression_answers.runner import SnippetFailed
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
@@ -27,6 +27,7 @@ _command = "build"
 _decided_pages: dict[str, tuple[claims.Verdict, list[claims.Checked]] | None] = {}
 _pages_seen = 0
 _pages: list = []  # the build's documentation pages (MkDocs File objects)
+_other_versions: list[versions.Difference] = []  # outputs another recorded torch prints differently
 
 
 def on_startup(command, dirty):
@@ -59,6 +60,11 @@ def on_pre_build(config):
 def on_files(files, config):
     current = runs.current()
     files.append(File.generated(config, "api-index.md", content=_api_index(files, current.project)))
+    try:
+        _other_versions[:] = versions.differences(current.project)
+    except ValueError as error:
+        raise PluginError(str(error)) from None
+    files.append(File.generated(config, versions.PAGE, content=versions.page_markdown(_other_versions, _page_of_snippet(files))))
     _pages[:] = files.documentation_pages()
     for file in _pages:
         for include in page_rules.executed_includes(file.content_string):
@@ -83,6 +89,25 @@ def _api_index(files, project: Path) -> str:
         for include in includes:
             pages_of.setdefault(include.path, []).append((file.src_uri, title.replace("|", "\\|")))
     return api_index.markdown(found, pages_of)
+
+
+def _page_of_snippet(files) -> dict[str, str]:
+    """Each snippet's first page, as a link from the site's root."""
+    found: dict[str, str] = {}
+    for file in files.documentation_pages():
+        for include in page_rules.executed_includes(file.content_string):
+            found.setdefault(include.path, file.src_uri)
+    return found
+
+
+def _with_other_versions(markdown: str, src_uri: str) -> str:
+    """Under each executed include whose snippet another recorded torch prints differently, say so."""
+
+    def noted(match) -> str:
+        found = [d for d in _other_versions if d.snippet == match["path"]]
+        return match[0] + ("\n\n" + versions.note_markdown(found, src_uri, match["indent"]) if found else "")
+
+    return page_rules.EXECUTED_INCLUDE.sub(noted, markdown)
 
 
 def _checked_lines(source: str, where: str) -> list[claims.Checked]:
@@ -180,7 +205,7 @@ def on_page_markdown(markdown, page, config, files):
         markdown = _with_verdict(markdown, source, where) if found else pages.PREDICTION.sub("", markdown)
     elif page.file.src_uri == "index.md" and pages.TABLE_MARKER in markdown:
         markdown = _with_question_table(markdown, source, where, files)
-    return markdown
+    return _with_other_versions(markdown, page.file.src_uri)
 
 
 def on_page_content(html, page, config, files):

@@ -11,7 +11,7 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from snippet_outputs import ROOT, UPDATE_FLAG  # noqa: E402
+from snippet_outputs import ROOT, UPDATE_FLAG, RUNNING, Snippet, SnippetRaised, mask_measured  # noqa: E402
 
 BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 
@@ -52,11 +52,43 @@ def project(baseline, tmp_path) -> Path:
     return Path(shutil.copytree(baseline, tmp_path / "project"))
 
 
+def pytest_report_header(config):
+    return f"versions: {', '.join(f'{name} {value}' for name, value in RUNNING.items())}"
+
+
+def _shared(tmp_path_factory, worker_id) -> Path:
+    """A folder every test worker of this run sees."""
+    return tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+
+
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory, worker_id) -> Path:
+def standalone(tmp_path_factory, worker_id):
+    """`python <snippet>`'s outcome, run once per test run whichever test and worker asks first:
+    {"output": masked text} or {"error": message, "finding": what another torch records}."""
+    store = _shared(tmp_path_factory, worker_id) / "standalone-outputs"
+    store.mkdir(exist_ok=True)
+
+    def outcome_of(snippet: Snippet) -> dict[str, str]:
+        path = store / f"{snippet.slug}--{snippet.path.stem}.json"
+        with FileLock(f"{path}.lock"):
+            if not path.exists():
+                try:
+                    outcome = {"output": mask_measured(snippet.run_standalone())}
+                except SnippetRaised as error:
+                    outcome = {"error": str(error), "finding": error.finding}
+                except AssertionError as error:
+                    outcome = {"error": str(error)}
+                path.write_text(json.dumps(outcome))
+        return json.loads(path.read_text())
+
+    return outcome_of
+
+
+@pytest.fixture(scope="session")
+def built_site_outcome(tmp_path_factory, worker_id) -> dict:
     """The site, built once per test run whichever worker asks first, every snippet executed:
     `mkdocs build --strict` with the cache off, and torch's default thread count."""
-    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    shared = _shared(tmp_path_factory, worker_id)
     site, outcome = shared / "built-site", shared / "built-site.json"
     with FileLock(str(shared / "built-site.lock")):
         if not outcome.exists():
@@ -65,8 +97,13 @@ def built_site(tmp_path_factory, worker_id) -> Path:
                 cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS,
                 env={**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "SNIPPET_CACHE": "off"},
             )
-            outcome.write_text(json.dumps({"returncode": done.returncode, "log": done.stderr}))
-    built = json.loads(outcome.read_text())
-    if built["returncode"] != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{built['log']}", pytrace=False)
-    return site
+            outcome.write_text(json.dumps({"returncode": done.returncode, "log": done.stderr, "site": str(site)}))
+    return json.loads(outcome.read_text())
+
+
+@pytest.fixture(scope="session")
+def built_site(built_site_outcome) -> Path:
+    if built_site_outcome["returncode"] != 0:
+        # Reported once, by test_site.py::test_the_site_builds_strict, not by every test that reads the site.
+        pytest.skip("mkdocs build --strict failed: test_the_site_builds_strict shows why")
+    return Path(built_site_outcome["site"])

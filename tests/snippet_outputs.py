@@ -1,5 +1,4 @@
 """Where snippets, pages and recorded outputs live, and how a snippet is run."""
-import difflib
 import os
 import re
 import subprocess
@@ -7,7 +6,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from compression_answers import settings
+from compression_answers import settings, versions
 from compression_answers.page_rules import EXECUTED_INCLUDE
 from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
 
@@ -32,9 +31,35 @@ def mask_measured(text: str) -> str:
     return MEASURED.sub("~<measured>", MACHINE_FACT.sub("~<this machine>", text))
 
 
-def diff(recorded: str, now: str) -> str:
-    lines = difflib.unified_diff(recorded.splitlines(), now.splitlines(), "recorded", "now", lineterm="")
-    return "\n".join(lines)
+# The versions this run has, and the torch the main recordings are for.
+RUNNING = versions.environment()
+PINNED_TORCH = versions.pinned_torch(ROOT)
+ON_PINNED_TORCH = RUNNING["torch"] == PINNED_TORCH
+
+
+def diff(recorded: str, now: str, recorded_with: dict[str, str] | None = None) -> str:
+    """A unified diff whose labels say which versions wrote "recorded" and which produced "now"."""
+    old_label = f"recorded with {versions.describe(recorded_with)}" if recorded_with else "recorded"
+    return versions.diff(recorded, now, old_label, f"now, with {versions.describe(RUNNING)}")
+
+
+SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")
+
+
+class SnippetRaised(AssertionError):
+    """`python <snippet>` exited with an error; `finding` is what a recording under another torch keeps."""
+
+    def __init__(self, message: str, finding: str):
+        super().__init__(message)
+        self.finding = finding
+
+
+def finding_of(stderr: str) -> str:
+    """The library lines printed before the traceback and the exception, without this machine's paths."""
+    explained = traceback_only(SITE_PACKAGES.sub("", stderr)).splitlines()
+    start = next((i for i, line in enumerate(explained) if line.startswith("Traceback (most recent call last)")), len(explained))
+    exception = explained[-1:] if start < len(explained) else []
+    return versions.RAISED + "\n".join([*explained[:start], *exception]) + "\n"
 
 
 @dataclass(frozen=True)
@@ -51,7 +76,20 @@ class Snippet:
 
     @property
     def recorded(self) -> Path:
+        """The recording for the pinned torch."""
         return RECORDED / self.slug / f"{self.path.stem}.txt"
+
+    @property
+    def recorded_here(self) -> Path:
+        """The recording for the torch this run has: the pinned one, or that version's own."""
+        return versions.recording_dir(ROOT, RUNNING["torch"]) / self.slug / f"{self.path.stem}.txt"
+
+    def expected(self) -> tuple[Path, dict[str, str] | None]:
+        """The recording this run's output must match, and the versions that wrote it: under another
+        torch, that version's recording where one was kept, else the pinned one."""
+        if not ON_PINNED_TORCH and self.recorded_here.is_file():
+            return self.recorded_here, versions.read_environment(self.recorded_here.parent.parent)
+        return self.recorded, versions.read_environment(RECORDED)
 
     def run_like_the_build(self) -> str:
         """The build's own runner: a child forked from this process, stopped at the time limit."""
@@ -72,7 +110,8 @@ class Snippet:
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             # Paths relative to the project, as the build names them.
-            raise AssertionError(f"{self.path} raised:\n{traceback_only(stderr.replace(f'{ROOT}/', ''))}")
+            stderr = stderr.replace(f"{ROOT}/", "")
+            raise SnippetRaised(f"{self.path} raised:\n{traceback_only(stderr)}", finding_of(stderr))
         try:
             return text_of(done.stdout, str(self.path))  # the build's own rules for what a page may show
         except SnippetFailed as error:

@@ -9,14 +9,11 @@ import functools
 import gzip
 import http.server
 import io
-import os
-import shutil
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import node_tools
 import pytest
 from compression_answers.notebooks import question_pages
 from snippet_outputs import DOCS, ROOT
@@ -31,7 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE = ROOT / "tests" / "axe"
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 MAX_PAGE_KILOBYTES = 300
 # Every page of the site, as its URL path: docs/a/b.md is served at a/b/.
@@ -42,13 +38,6 @@ PAGES = sorted(
 QUESTION_PAGES = [f"{page.relative_to(DOCS).with_suffix('').as_posix()}/" for page in question_pages(DOCS)]
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
-
-
-def missing(what: str) -> None:
-    # CI (.ci/run) installs what these tests need: there, a missing piece is a failure.
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests need {what}", pytrace=False)
-    pytest.skip(f"browser tests need {what}")
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +73,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        missing("Debian's chromium: apt-get install chromium")
+        node_tools.missing("Debian's chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -95,12 +84,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
-    script = AXE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
-        if not shutil.which("npm"):
-            missing("npm, to install axe-core from tests/axe/package-lock.json")
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=AXE, check=True, capture_output=True)
-    return script
+    return node_tools.installed("axe-core/axe.min.js")
 
 
 class Visit:

@@ -1,11 +1,13 @@
-"""The built site shows, for every snippet on every page, its current source and exactly its recorded output."""
+"""The built site shows, for every snippet on every page, its current source and exactly what
+`python <snippet>` prints in this run (test_snippets.py compares that with the recording)."""
 import re
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from compression_answers.notebooks import notebook_for, notebook_name, question_pages
-from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Inclusion, all_inclusions, diff, mask_measured
+from compression_answers import versions
+from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Inclusion, all_inclusions, mask_measured
 
 INCLUSIONS = all_inclusions()
 
@@ -16,10 +18,9 @@ def built_page(site, inclusion: Inclusion) -> str:
     return (site / page_dir / "index.html").read_text(encoding="utf-8")
 
 
-def problem_on_page(html: str, inclusion: Inclusion) -> str | None:
-    """What is wrong with how the built page shows this snippet, or None."""
+def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | None:
+    """What is wrong with how the built page shows this snippet (`expected`: what it prints), or None."""
     snippet = inclusion.snippet
-    recorded = snippet.recorded.read_text(encoding="utf-8")
     title = BeautifulSoup(html, "html.parser").find("span", class_="filename", string=str(snippet.path))
     if title is None:
         return f"{inclusion.page} shows no source block titled {snippet.path}"
@@ -27,15 +28,15 @@ def problem_on_page(html: str, inclusion: Inclusion) -> str | None:
     if source_block.code.get_text().strip("\n") != snippet.path.read_text(encoding="utf-8").strip("\n"):
         return f"{inclusion.page} shows another source than {snippet.path}"
     if inclusion.html:
-        if recorded.strip() not in html:
-            return f"{inclusion.page} does not show the recorded figure of {snippet.path}"
+        if expected.strip() not in html:
+            return f"{inclusion.page} does not show the figure `python {snippet.path}` draws"
         return None
     output_block = source_block.find_next_sibling()
     if output_block is None or "highlight" not in output_block.get("class", []):
         return f"{inclusion.page} shows no output block after {snippet.path}"
     shown = mask_measured(output_block.code.get_text())
-    if shown.strip("\n") != recorded.strip("\n"):
-        return f"{inclusion.page} shows something else than the recorded output of {snippet.path}:\n{diff(recorded, shown)}"
+    if shown.strip("\n") != expected.strip("\n"):
+        return f"{inclusion.page} shows something else than `python {snippet.path}` prints:\n{versions.diff(expected, shown, 'python <path>', 'the page')}"
     return None
 
 
@@ -55,7 +56,24 @@ def outside_requests(site) -> list[str]:
     return found
 
 
-def test_built_pages_show_the_recorded_outputs(built_site, subtests, pytestconfig):
+def test_the_site_builds_strict(built_site_outcome):
+    # The one report of a failed build: the tests that read the site skip (see conftest.built_site).
+    assert built_site_outcome["returncode"] == 0, f"mkdocs build --strict failed:\n{built_site_outcome['log']}"
+
+
+def pages_problems(site, subtests, standalone) -> None:
+    """Each executed include shows what `python <snippet>` printed; a snippet that raised is test_snippets' to report."""
+    for inclusion in INCLUSIONS:
+        outcome = standalone(inclusion.snippet)
+        if "output" not in outcome:
+            continue
+        with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
+            problem = problem_on_page(built_page(site, inclusion), inclusion, outcome["output"])
+            if problem:
+                pytest.fail(problem, pytrace=False)
+
+
+def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestconfig, standalone):
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip("recordings are being rewritten: run the tests again to check the site against them")
     assert INCLUSIONS, "no page includes an executed snippet"
@@ -68,8 +86,4 @@ def test_built_pages_show_the_recorded_outputs(built_site, subtests, pytestconfi
             assert built.is_file(), f"the site has no {notebook_name(page)}"
             assert built.read_text(encoding="utf-8") == nbformat.writes(notebook_for(page, ROOT))
             assert f'href="../../{notebook_name(page)}"' in (site / page.parent.name / page.stem / "index.html").read_text()
-    for inclusion in INCLUSIONS:
-        with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
-            problem = problem_on_page(built_page(site, inclusion), inclusion)
-            if problem:
-                pytest.fail(problem, pytrace=False)
+    pages_problems(site, subtests, standalone)

@@ -1,7 +1,27 @@
 """Every snippet, run as a reader runs it, prints its recorded output; the update command records
-it only when the build's runner prints the same."""
+it only when the build's runner prints the same.
+
+This is the one test that compares a snippet's output with its recording: the site, notebook,
+Zensical and instruction-set tests compare theirs with this run's, so a drifted snippet is
+reported once, here. Under a torch other than the pinned one, the recording compared is that
+version's own where one was kept (see compression_answers.versions)."""
+import datetime
+
 import pytest
-from snippet_outputs import RECORDED, ROOT, UPDATE_COMMAND, UPDATE_FLAG, Snippet, all_snippets, diff, mask_measured
+from compression_answers import versions
+from snippet_outputs import (
+    ON_PINNED_TORCH,
+    RECORDED,
+    ROOT,
+    RUNNING,
+    UPDATE_COMMAND,
+    UPDATE_FLAG,
+    Snippet,
+    SnippetRaised,
+    all_snippets,
+    diff,
+    mask_measured,
+)
 
 SNIPPETS = all_snippets()
 
@@ -11,47 +31,88 @@ def test_there_are_snippets():
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.key)
-def test_snippet_prints_its_recording(snippet: Snippet, request, record_property):
-    # What a reader sees from `python snippets/...py`; the site test checks the build shows the same.
-    output = mask_measured(snippet.run_standalone())
-    recorded_at = snippet.recorded.relative_to(ROOT)
-    old = snippet.recorded.read_text(encoding="utf-8") if snippet.recorded.exists() else None
+def test_snippet_prints_its_recording(snippet: Snippet, request, record_property, standalone):
+    # The drift report (compression_answers.drift_report) reads the versions from the JUnit XML.
+    for name, value in RUNNING.items():
+        record_property(name, value)
     if request.config.getoption(UPDATE_FLAG):
-        # Recorded only if a second `python <path>` prints the same (else the output is random),
-        # and the build's runner too (else the runner, not the snippet, is at fault).
-        again = mask_measured(snippet.run_standalone())
-        if again != output:
-            pytest.fail(
-                f"{snippet.path} printed different output on two runs of `python {snippet.path}`: seed every "
-                f"random generator inside the snippet, and print measured figures as ~<number>. Nothing was "
-                f"recorded.\n{diff(output, again)}",
-                pytrace=False,
-            )
-        built = mask_measured(snippet.run_like_the_build())
-        if built != output:
-            pytest.fail(
-                f"{snippet.path} printed one output under `python {snippet.path}` (recorded) and another in "
-                f"the build's runner (now): a difference between the two ways of running it, which is a bug "
-                f"of the runner (compression_answers.runner) to report, unless the snippet depends on the "
-                f"thread count (set it). Nothing was recorded.\n{diff(output, built)}",
-                pytrace=False,
-            )
-        if output == old:
-            return
-        snippet.recorded.parent.mkdir(parents=True, exist_ok=True)
-        snippet.recorded.write_text(output, encoding="utf-8")
-        record_property("re-recorded", {"recording": str(recorded_at), "diff": diff(old or "", output)})
-    elif old is None:
-        pytest.fail(f"{snippet.path} has no recorded output ({recorded_at}): run `{UPDATE_COMMAND}`", pytrace=False)
-    elif output != old:
+        update(snippet, record_property)
+        return
+    expected, recorded_with = snippet.expected()
+    shown = expected.relative_to(ROOT)
+    if not expected.exists():
+        pytest.fail(f"{snippet.path} has no recorded output ({shown}): run `{UPDATE_COMMAND}`", pytrace=False)
+    old = expected.read_text(encoding="utf-8")
+    # What a reader sees from `python snippets/...py`; the other tests compare theirs with it.
+    outcome = standalone(snippet)
+    if "error" in outcome and not (old.startswith(versions.RAISED) and outcome.get("finding") == old):
+        pytest.fail(outcome["error"], pytrace=False)
+    output = outcome.get("output", outcome.get("finding"))
+    if output != old:
         pytest.fail(
-            f"{snippet.path} no longer prints its recorded output ({recorded_at}).\n{diff(old, output)}\n"
+            f"{snippet.path} no longer prints its recorded output ({shown}).\n{diff(old, output, recorded_with)}\n"
             f"If the change is intended, run `{UPDATE_COMMAND}` and commit the new recording.",
             pytrace=False,
         )
 
 
+def update(snippet: Snippet, record_property) -> None:
+    """Record what the snippet prints now, if two standalone runs and the build's runner agree.
+    Under another torch, a snippet that raises records its failure: that is the finding."""
+    try:
+        output = mask_measured(snippet.run_standalone())
+    except SnippetRaised as error:
+        if ON_PINNED_TORCH:
+            raise AssertionError(str(error)) from None
+        output = error.finding
+    else:
+        again = mask_measured(snippet.run_standalone())
+        if again != output:
+            pytest.fail(
+                f"{snippet.path} printed different output on two runs of `python {snippet.path}`: seed every "
+                f"random generator inside the snippet, and print measured figures as ~<number>. Nothing was "
+                f"recorded.\n{versions.diff(output, again, 'first run', 'second run')}",
+                pytrace=False,
+            )
+        built = mask_measured(snippet.run_like_the_build())
+        if built != output:
+            pytest.fail(
+                f"{snippet.path} printed one output under `python {snippet.path}` and another in the build's "
+                f"runner: a difference between the two ways of running it, which is a bug of the runner "
+                f"(compression_answers.runner) to report, unless the snippet depends on the thread count (set "
+                f"it). Nothing was recorded.\n{versions.diff(output, built, 'python <path>', 'build runner')}",
+                pytrace=False,
+            )
+    pinned = snippet.recorded.read_text(encoding="utf-8") if snippet.recorded.exists() else None
+    if ON_PINNED_TORCH:
+        versions.write_environment(RECORDED, RUNNING)
+        target, old = snippet.recorded, pinned
+    else:
+        versions.write_environment(snippet.recorded_here.parent.parent, {**RUNNING, "recorded": datetime.date.today().isoformat()})
+        target = snippet.recorded_here
+        old = target.read_text(encoding="utf-8") if target.exists() else pinned
+        if output == pinned:
+            # Kept only where this torch prints something else.
+            target.unlink(missing_ok=True)
+            return
+    if output == old and target.exists():
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(output, encoding="utf-8")
+    record_property("re-recorded", {"recording": str(target.relative_to(ROOT)), "diff": diff(old or "", output)})
+
+
 def test_every_recording_has_a_snippet():
-    expected = {s.recorded for s in SNIPPETS}
-    orphans = [str(p.relative_to(ROOT)) for p in sorted(RECORDED.rglob("*.txt")) if p not in expected]
+    expected = {(s.slug, s.path.stem) for s in SNIPPETS}
+    orphans = [
+        str(p.relative_to(ROOT))
+        for p in sorted(RECORDED.rglob("*.txt"))
+        if (p.parent.name, p.stem) not in expected or p.parent.parent not in {RECORDED, *RECORDED.glob("versions/*")}
+    ]
     assert orphans == [], f"recorded outputs with no snippet (delete them): {', '.join(orphans)}"
+
+
+def test_every_other_version_says_which_versions_wrote_it():
+    for directory in sorted(RECORDED.glob("versions/*")):
+        written = versions.read_environment(directory)
+        assert written and written["torch"] == directory.name and written.get("recorded"), directory.relative_to(ROOT)

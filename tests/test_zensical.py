@@ -1,6 +1,6 @@
 """The same mkdocs.yml and pages build with Zensical, Material's successor (Material for MkDocs
 reaches end of life in May 2027), with the same runner and cache, and its pages show every
-snippet's recorded output.
+snippet's output, as `python <snippet>` prints it.
 
 What does not carry over yet is listed in the README ("Building with Zensical")."""
 import json
@@ -11,13 +11,13 @@ import sys
 
 import pytest
 from snippet_outputs import ROOT, UPDATE_FLAG
-from test_site import INCLUSIONS, built_page, problem_on_page
+from test_site import INCLUSIONS, pages_problems
 
 # What a Zensical build reads: its configuration, the pages and what they include.
 BUILD_INPUTS = ["mkdocs.yml", "docs", "snippets", "hooks", "benchmarks/build_speed.txt"]
 
 
-def test_zensical_builds_the_pages_with_their_executed_outputs(tmp_path, subtests, pytestconfig):
+def test_zensical_builds_the_pages_with_their_executed_outputs(tmp_path, subtests, pytestconfig, standalone):
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip("recordings are being rewritten: run the tests again to check the Zensical build against them")
     for name in BUILD_INPUTS:
@@ -31,8 +31,4 @@ def test_zensical_builds_the_pages_with_their_executed_outputs(tmp_path, subtest
     with subtests.test(check="the project's runner and cache ran the snippets"):
         cached = {json.loads(entry.read_text())["snippet"] for entry in (tmp_path / ".cache/executed-snippets").glob("*.json")}
         assert cached == {inclusion.snippet.path.as_posix() for inclusion in INCLUSIONS}
-    for inclusion in INCLUSIONS:
-        with subtests.test(page=str(inclusion.page), snippet=inclusion.snippet.key):
-            problem = problem_on_page(built_page(tmp_path / "site", inclusion), inclusion)
-            if problem:
-                pytest.fail(problem, pytrace=False)
+    pages_problems(tmp_path / "site", subtests, standalone)

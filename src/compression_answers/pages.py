@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 
 from compression_answers.claims import ADMONITION, CHOICE, TITLE, VERDICTS, Checked, Verdict
-from compression_answers.page_rules import line_of
 
 # The author writes the verdict the prose under it was written for; the build renders the one
 # the runs decide, and a mismatch fails the (strict) build, so prose never outlives its verdict.

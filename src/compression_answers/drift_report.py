@@ -1,0 +1,126 @@
+"""The drift run's report: from pytest's JUnit XML, which snippets drifted and which failed, under
+which versions; it exits non-zero when any did, or when nothing was tested.
+
+    python -m compression_answers.drift_report <junit.xml> [--summary <file to append markdown to>]
+
+The weekly drift workflow appends the report to `$GITHUB_STEP_SUMMARY`; its non-zero exit fails
+the job, and GitHub notifies on a failed scheduled run.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SNIPPET_TEST = "test_snippet_prints_its_recording"
+DRIFTED = "no longer prints its recorded output"
+REPORTED_LINES = 40  # of a failure's reason: the diff itself is given whole
+
+
+@dataclass
+class Report:
+    versions: dict[str, str] = field(default_factory=dict)
+    snippets_tested: int = 0
+    tests: int = 0
+    drifted: dict[str, str] = field(default_factory=dict)  # snippet -> diff
+    failed: dict[str, str] = field(default_factory=dict)  # snippet or test -> reason
+    nothing_ran: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.nothing_ran or self.drifted or self.failed else 0
+
+
+def _snippet_of(name: str) -> str | None:
+    found = re.fullmatch(rf"{SNIPPET_TEST}\[(?P<key>[^\]]+)\]", name)
+    return f"snippets/{found['key']}.py" if found else None
+
+
+def read(junit: Path) -> Report:
+    report = Report()
+    if not junit.is_file():
+        report.nothing_ran = f"there is no JUnit report at {junit}: the tests did not run (see the steps before)"
+        return report
+    try:
+        root = ET.parse(junit).getroot()
+    except ET.ParseError as error:
+        report.nothing_ran = f"the JUnit report {junit} is not XML ({error}): the test run did not finish"
+        return report
+    for case in root.iter("testcase"):
+        report.tests += 1
+        name = case.get("name", "")
+        snippet = _snippet_of(name)
+        for prop in case.iter("property"):
+            if prop.get("name") in {"torch", "torch build", "torchao", "python"}:
+                report.versions[prop.get("name")] = prop.get("value", "")
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        skipped = case.find("skipped") is not None
+        if snippet and not skipped:
+            report.snippets_tested += 1
+        if problem is None:
+            continue
+        text = problem.get("message", "") if not (problem.text or "").strip() else problem.text
+        where = snippet or f"{case.get('classname', '')}::{name}"
+        if snippet and DRIFTED in text:
+            report.drifted[snippet] = text.split("\n", 1)[1].split("\nIf the change is intended", 1)[0]
+        else:
+            report.failed[where] = text.strip()
+    if report.snippets_tested == 0:
+        report.nothing_ran = f"the JUnit report {junit} holds {report.tests} tests and no snippet's: nothing was compared"
+    return report
+
+
+def markdown(report: Report) -> str:
+    versions = report.versions
+    against = (
+        f"torch {versions.get('torch', '?')}"
+        + ("" if versions.get("torch build", "none") == "none" else f" (+{versions['torch build']})")
+        + f", torchao {versions.get('torchao', '?')}, Python {versions.get('python', '?')}"
+    )
+    lines = [f"## Snippets against {against if versions else 'unknown versions'}", ""]
+    if report.nothing_ran:
+        return "\n".join([*lines, f"**Nothing was tested:** {report.nothing_ran}.", ""])
+    unchanged = report.snippets_tested - len(report.drifted) - sum(1 for k in report.failed if k.startswith("snippets/"))
+    lines += [
+        f"{report.snippets_tested} snippets tested: {len(report.drifted)} drifted, "
+        f"{sum(1 for k in report.failed if k.startswith('snippets/'))} failed, {unchanged} unchanged; "
+        f"{sum(1 for k in report.failed if not k.startswith('snippets/'))} other tests failed.",
+        "",
+    ]
+    if report.drifted:
+        lines += ["### Drifted", ""]
+        for snippet, diff in sorted(report.drifted.items()):
+            lines += [f"#### `{snippet}`", "", "```diff", diff.strip("\n"), "```", ""]
+    if report.failed:
+        lines += ["### Failed", ""]
+        for where, reason in sorted(report.failed.items()):
+            shown = reason.splitlines()
+            if len(shown) > REPORTED_LINES:
+                shown = [*shown[:REPORTED_LINES], f"… {len(shown) - REPORTED_LINES} more lines in the log"]
+            lines += [f"#### `{where}`", "", "```text", *shown, "```", ""]
+    if report.exit_code == 0:
+        lines += ["No recorded output changed, and every snippet ran.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("junit", type=Path, help="pytest's --junitxml report of tests/test_snippets.py")
+    parser.add_argument("--summary", type=Path, help="a file to append the markdown report to ($GITHUB_STEP_SUMMARY)")
+    args = parser.parse_args(argv)
+    report = read(args.junit)
+    text = markdown(report)
+    print(text)
+    if args.summary:
+        with args.summary.open("a", encoding="utf-8") as summary:
+            summary.write(text + "\n")
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The drift run's report (compression_answers.drift_report) fails, naming the snippet and why,
+on a planted drift and on a planted crash, and fails when nothing was tested."""
+from pathlib import Path
+
+from compression_answers import drift_report
+from project_copy import RECORDING, SNIPPET, plant, run_tests
+
+
+def report_of(project: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
+    junit = tmp_path / "junit.xml"
+    run_tests(project, "tests/test_snippets.py", f"--junitxml={junit}", *args)
+    summary = tmp_path / "summary.md"
+    code = drift_report.main([str(junit), "--summary", str(summary)])
+    return code, summary.read_text(encoding="utf-8")
+
+
+def test_a_drifted_snippet_fails_the_report_with_its_diff(project, tmp_path):
+    plant(project, RECORDING, "43\nclaim: 6 x 7 is 42: True\n")
+    code, summary = report_of(project, tmp_path)
+    assert code == 1
+    assert "1 snippets tested: 1 drifted, 0 failed, 0 unchanged" in summary, summary
+    assert f"#### `{SNIPPET}`" in summary and "-43\n+42" in summary, summary
+    assert "torch 2." in summary and "Python 3.11" in summary, summary
+
+
+def test_a_crashing_snippet_fails_the_report_with_its_exception(project, tmp_path):
+    plant(project, SNIPPET, "import warnings\nwarnings.warn('explains the failure')\nraise RuntimeError('planted')\n")
+    code, summary = report_of(project, tmp_path)
+    assert code == 1
+    assert "1 snippets tested: 0 drifted, 1 failed, 0 unchanged" in summary, summary
+    assert f"#### `{SNIPPET}`" in summary and "RuntimeError: planted" in summary, summary
+    assert "UserWarning: explains the failure" in summary, "the library's line before the traceback was dropped"
+
+
+def test_an_unchanged_run_passes(project, tmp_path):
+    code, summary = report_of(project, tmp_path)
+    assert (code, "No recorded output changed, and every snippet ran." in summary) == (0, True), summary
+
+
+def test_a_run_that_tested_nothing_fails(project, tmp_path):
+    code, summary = report_of(project, tmp_path, "-k", "no-such-snippet")
+    assert code == 1 and "**Nothing was tested:**" in summary, summary
+    missing = drift_report.main([str(tmp_path / "never-written.xml")])
+    assert missing == 1
