@@ -91,12 +91,17 @@ def _api_index(files, project: Path) -> str:
     return api_index.markdown(found, pages_of)
 
 
-def _page_of_snippet(files) -> dict[str, str]:
-    """Each snippet's first page, as a link from the site's root."""
-    found: dict[str, str] = {}
+def _page_of_snippet(files) -> dict[str, tuple[str, str]]:
+    """Each snippet's first page: its path from the docs folder, and its title."""
+    found: dict[str, tuple[str, str]] = {}
     for file in files.documentation_pages():
-        for include in page_rules.executed_includes(file.content_string):
-            found.setdefault(include.path, file.src_uri)
+        source = file.content_string
+        for include in page_rules.executed_includes(source):
+            try:
+                title = pages.title_of(get_data(source)[0])
+            except pages.PageProblem:
+                title = file.src_uri  # the page's own check reports it
+            found.setdefault(include.path, (file.src_uri, title))
     return found
 
 

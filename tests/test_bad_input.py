@@ -7,7 +7,8 @@ import time
 
 import pytest
 from project_copy import PAGE, RECORDING, SAMPLE_PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant, run_tests
-from snippet_outputs import UPDATE_COMMAND, UPDATE_FLAG
+from compression_answers import versions
+from snippet_outputs import RUNNING, UPDATE_COMMAND, UPDATE_FLAG
 
 RECORDED = "42\nclaim: 6 x 7 is 42: True\n"  # what SAMPLE_SNIPPET prints
 
@@ -187,7 +188,14 @@ def test_a_recording_without_snippet_fails_the_tests(project):
 
 def test_a_changed_output_fails_the_tests_with_its_diff(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1"))
-    fails_with(run_tests(project), f"{SNIPPET} no longer prints its recorded output ({RECORDING})", "-42", "+43")
+    fails_with(
+        run_tests(project),
+        f"{SNIPPET} no longer prints its recorded output ({RECORDING})",
+        f"--- recorded with {versions.describe(RUNNING)}",  # the copy was recorded by this run's versions
+        f"+++ now, with {versions.describe(RUNNING)}",
+        "-42",
+        "+43",
+    )
 
 
 def test_a_nondeterministic_snippet_is_not_recorded(project):
@@ -204,7 +212,7 @@ def test_the_update_command_refuses_a_snippet_that_exits_halfway(project):
 
 def test_the_update_command_names_a_difference_between_the_runners_as_a_runner_bug(project):
     plant(project, SNIPPET, "import os\n\nprint(os.getcwd())\n")  # the build runs snippets in a scratch copy
-    fails_with(run_tests(project, UPDATE_FLAG), "the build's runner (now): a difference between the two ways of running it")
+    fails_with(run_tests(project, UPDATE_FLAG), "and another in the build's runner: a difference between the two ways of running it")
     assert (project / RECORDING).read_text() == RECORDED
 
 
@@ -243,4 +251,4 @@ def test_a_new_question_needs_a_page_its_snippets_and_the_update_command(project
     checked = run_tests(project, "-v")
     assert checked.returncode == 0, checked.stdout
     assert "test_snippet_prints_its_recording[throwaway/square] PASSED" in checked.stdout
-    assert "test_built_pages_show_the_recorded_outputs PASSED" in checked.stdout
+    assert "test_built_pages_show_what_the_snippets_print PASSED" in checked.stdout

@@ -36,12 +36,23 @@ def _installed(package: str) -> str:
         return "not installed"
 
 
+def _torch_build() -> str:
+    """`cpu`, `cu130`, …: a wheel's local version, or what the build reports when it has none (PyPI's)."""
+    try:
+        import torch
+    except ImportError:
+        return "none"
+    local = torch.__version__.partition("+")[2]
+    if local:
+        return local
+    return f"cu{torch.version.cuda.replace('.', '')}" if torch.version.cuda else "cpu"
+
+
 def environment() -> dict[str, str]:
     """The versions an output depends on, as recorded: no Python patch, torch's build kept apart."""
-    torch, _, build = _installed("torch").partition("+")
     return {
-        "torch": torch,
-        "torch build": build or "none",
+        "torch": _installed("torch").partition("+")[0],
+        "torch build": _torch_build(),
         "torchao": _installed("torchao"),
         "python": f"{sys.version_info.major}.{sys.version_info.minor}",
     }
@@ -142,9 +153,14 @@ def _label(difference: Difference) -> str:
     return f"torch {difference.environment['torch']}, recorded {difference.environment['recorded']}"
 
 
-def page_markdown(found: list[Difference], pages_of: dict[str, str]) -> str:
-    """The generated page: each snippet whose output differs on another recorded torch, with the diff."""
-    versions = sorted({(d.environment["torch"], describe(d.environment), d.environment["recorded"]) for d in found})
+def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]]) -> str:
+    """The generated page: each snippet whose output differs on another recorded torch, with the
+    diff; `pages_of` gives each snippet's page, as its path from the docs folder and its title."""
+    versions = sorted(
+        {(d.environment["torch"], describe(d.environment), d.environment["recorded"]) for d in found},
+        key=lambda version: _release_key(version[0]),
+        reverse=True,
+    )
     lines = [
         f"# {PAGE_TITLE}",
         "",
@@ -162,10 +178,10 @@ def page_markdown(found: list[Difference], pages_of: dict[str, str]) -> str:
         lines.append(f"| {torch} | {described} | {recorded} | {count} |")
     lines.append("")
     for snippet in sorted({d.snippet for d in found}):
-        page = pages_of.get(snippet)
         lines += [f"## `{snippet}` {{#{_anchor(snippet)}}}", ""]
-        if page:
-            lines += [f"Shown on [{page}]({page}).", ""]
+        if snippet in pages_of:
+            page, title = pages_of[snippet]
+            lines += [f"Shown on [{title}]({page}).", ""]
         for difference in (d for d in found if d.snippet == snippet):
             what = "raises" if difference.raised else "prints something else"
             lines += [f"Under {_label(difference)}, it {what}:", "", "```diff", difference.diff(), "```", ""]
