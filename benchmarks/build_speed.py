@@ -7,6 +7,7 @@ Every build runs in a temporary copy of the project, so the working tree and its
 alone. The figures are wall-clock times on this machine: compare them with each other, not with
 another machine's.
 """
+
 import argparse
 import os
 import platform
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -48,7 +49,9 @@ def copy_project(into: Path) -> Path:
 
 def timed(command: list[str], cwd: Path, **env: str) -> tuple[float, str]:
     started = time.perf_counter()
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **env})
+    done = subprocess.run(
+        command, cwd=cwd, check=False, capture_output=True, text=True, env={**os.environ, **env}
+    )
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed in {cwd}:\n{done.stdout}\n{done.stderr}")
@@ -68,7 +71,10 @@ class Server:
             port = probe.getsockname()[1]
         self.process = subprocess.Popen(
             [PYTHON, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"],
-            cwd=project, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True,
+            cwd=project,
+            stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -106,8 +112,14 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--record", action="store_true", help=f"also write the figures to {RESULTS.relative_to(ROOT)}")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help=f"also write the figures to {RESULTS.relative_to(ROOT)}",
+    )
     args = parser.parse_args()
     lines: list[str] = []
 
@@ -125,9 +137,15 @@ def main() -> None:
 
     cpu = re.search(r"model name\s*: (.*)", Path("/proc/cpuinfo").read_text())
     memory_kib = int(re.search(r"MemTotal:\s*(\d+)", Path("/proc/meminfo").read_text())[1])
-    say(f"date           {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
-    say(f"machine        {os.cpu_count()} cores ({cpu[1] if cpu else platform.processor()}), {memory_kib / 2**20:.0f} GiB, no GPU")
-    say(f"software       Python {platform.python_version()}, torch {version('torch')}, mkdocs {version('mkdocs')}, markdown-exec {version('markdown-exec')}")
+    say(f"date           {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    say(
+        f"machine        {os.cpu_count()} cores ({cpu[1] if cpu else platform.processor()}), "
+        f"{memory_kib / 2**20:.0f} GiB, no GPU"
+    )
+    say(
+        f"software       Python {platform.python_version()}, torch {version('torch')}, "
+        f"mkdocs {version('mkdocs')}, markdown-exec {version('markdown-exec')}"
+    )
     say()
 
     snippets = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "snippets").glob("*/*.py"))
@@ -135,10 +153,15 @@ def main() -> None:
     # the worst case the 20-second limit per snippet is about.
     one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     slowest = 0.0
-    say(f"each snippet, `python <path>` on one core{'' if one_core else ' (taskset missing: not pinned)'}, cold torch.compile cache:")
+    say(
+        f"each snippet, `python <path>` on one core"
+        f"{'' if one_core else ' (taskset missing: not pinned)'}, cold torch.compile cache:"
+    )
     for snippet in snippets:
         with tempfile.TemporaryDirectory() as inductor_cache:
-            seconds, _ = timed([*one_core, PYTHON, snippet], ROOT, TORCHINDUCTOR_CACHE_DIR=inductor_cache)
+            seconds, _ = timed(
+                [*one_core, PYTHON, snippet], ROOT, TORCHINDUCTOR_CACHE_DIR=inductor_cache
+            )
         slowest = max(slowest, seconds)
         row(f"  {snippet}", f"{seconds:.2f} s", "" if seconds <= 20 else "over the 20 s target")
     row("  slowest snippet", f"{slowest:.2f} s", f"target <= 20 s: {target(slowest <= 20)}")
@@ -149,8 +172,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp))
         clean, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
-        row("clean build (mkdocs build --strict, empty cache)", f"{clean:.2f} s", snippets_line(log))
-        row("  ratio to the floor", f"{clean / floor:.2f}", f"target <= 1.2: {target(clean <= 1.2 * floor)}")
+        row(
+            "clean build (mkdocs build --strict, empty cache)", f"{clean:.2f} s", snippets_line(log)
+        )
+        row(
+            "  ratio to the floor",
+            f"{clean / floor:.2f}",
+            f"target <= 1.2: {target(clean <= 1.2 * floor)}",
+        )
         shutil.rmtree(project / ".cache")
 
         server = Server(project)
@@ -158,10 +187,16 @@ def main() -> None:
         row("mkdocs serve, first build (empty cache)", f"{built:.2f} s", said)
         server.wait_for("Serving on")  # files are watched from here on
         time.sleep(1)
-        edit(project / "docs/pruning/pruning-count.md", "## The evidence", "## The evidence, edited")
+        edit(
+            project / "docs/pruning/pruning-count.md", "## The evidence", "## The evidence, edited"
+        )
         seconds, built, said = server.wait_for_build()
         prose_ok = built <= 1 and said.startswith("snippets: 0 executed")
-        row("  rebuild after a prose-only edit", f"{built:.2f} s", f"{said}   target <= 1 s, 0 executed: {target(prose_ok)}")
+        row(
+            "  rebuild after a prose-only edit",
+            f"{built:.2f} s",
+            f"{said}   target <= 1 s, 0 executed: {target(prose_ok)}",
+        )
         row("    from the edit, with mkdocs serve's file polling", f"{seconds:.2f} s")
         edit(project / "snippets/pruning-count/question.py", "print(", "print('edited', ")
         seconds, built, said = server.wait_for_build()
@@ -171,15 +206,28 @@ def main() -> None:
 
     suite, log = timed([PYTHON, "-m", "pytest", "-p", "no:cacheprovider"], ROOT)
     summary = re.findall(r"=+ (\d+ passed.*?) =+", log)[-1]
-    row("full test suite (pytest, 2 workers)", f"{suite:.2f} s", f"{summary}   target <= 45 s: {target(suite <= 45)}")
-    reader_side = [f"--ignore=tests/{name}" for name in ("test_browser.py", "test_notebooks.py", "test_zensical.py")]
+    row(
+        "full test suite (pytest, 2 workers)",
+        f"{suite:.2f} s",
+        f"{summary}   target <= 45 s: {target(suite <= 45)}",
+    )
+    reader_side = [
+        f"--ignore=tests/{name}"
+        for name in ("test_browser.py", "test_notebooks.py", "test_zensical.py")
+    ]
     suite, log = timed([PYTHON, "-m", "pytest", "-p", "no:cacheprovider", *reader_side], ROOT)
     summary = re.findall(r"=+ (\d+ passed.*?) =+", log)[-1]
-    row("  without the browser, notebook and Zensical tests", f"{suite:.2f} s", f"{summary}   target <= 45 s: {target(suite <= 45)}")
+    row(
+        "  without the browser, notebook and Zensical tests",
+        f"{suite:.2f} s",
+        f"{summary}   target <= 45 s: {target(suite <= 45)}",
+    )
 
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp))
-        model_page = next((ROOT / "docs").glob(f"*/{MODEL_QUESTION}.md")).read_text(encoding="utf-8")
+        model_page = next((ROOT / "docs").glob(f"*/{MODEL_QUESTION}.md")).read_text(
+            encoding="utf-8"
+        )
         (project / "docs/generated").mkdir()
         for n in range(GENERATED_QUESTIONS):
             slug = f"generated-{n}"
@@ -187,7 +235,11 @@ def main() -> None:
             (project / f"docs/generated/{slug}.md").write_text(page, encoding="utf-8")
             shutil.copytree(ROOT / "snippets" / MODEL_QUESTION, project / "snippets" / slug)
         cold, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
-        row(f"with {GENERATED_QUESTIONS} more copies of the {MODEL_QUESTION} page, cold cache", f"{cold:.2f} s", snippets_line(log))
+        row(
+            f"with {GENERATED_QUESTIONS} more copies of the {MODEL_QUESTION} page, cold cache",
+            f"{cold:.2f} s",
+            snippets_line(log),
+        )
         row("  per copy, over the clean build", f"{(cold - clean) / GENERATED_QUESTIONS:.3f} s")
         warm, log = timed([PYTHON, "-m", "mkdocs", "build", "--strict"], project)
         row("  warm cache, nothing changed", f"{warm:.2f} s", snippets_line(log))

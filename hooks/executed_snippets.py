@@ -6,6 +6,7 @@ renders, `runner` runs one, `cache` keeps outputs, `page_rules` checks a page's 
 `claims` and `pages` write the verdicts the runs decide. This file only connects them to MkDocs'
 events. Settings: see compression_answers.settings.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,9 +15,8 @@ from pathlib import Path
 import markdown_exec
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
-from mkdocs.utils.meta import get_data
-
 from mkdocs.structure.files import File
+from mkdocs.utils.meta import get_data
 
 from compression_answers import api_index, claims, page_rules, pages, runs, settings, versions
 from compression_answers.runner import SnippetFailed
@@ -64,11 +64,19 @@ def on_files(files, config):
         _other_versions[:] = versions.differences(current.project)
     except ValueError as error:
         raise PluginError(str(error)) from None
-    files.append(File.generated(config, versions.PAGE, content=versions.page_markdown(_other_versions, _page_of_snippet(files))))
+    files.append(
+        File.generated(
+            config,
+            versions.PAGE,
+            content=versions.page_markdown(_other_versions, _page_of_snippet(files)),
+        )
+    )
     _pages[:] = files.documentation_pages()
     for file in _pages:
         for include in page_rules.executed_includes(file.content_string):
-            if (current.project / include.path).is_file():  # a bad include is reported with its page
+            if (
+                current.project / include.path
+            ).is_file():  # a bad include is reported with its page
                 current.start(include.path, include.returncode, include.width)
     return files
 
@@ -110,7 +118,9 @@ def _with_other_versions(markdown: str, src_uri: str) -> str:
 
     def noted(match) -> str:
         found = [d for d in _other_versions if d.snippet == match["path"]]
-        return match[0] + ("\n\n" + versions.note_markdown(found, src_uri, match["indent"]) if found else "")
+        return match[0] + (
+            "\n\n" + versions.note_markdown(found, src_uri, match["indent"]) if found else ""
+        )
 
     return page_rules.EXECUTED_INCLUDE.sub(noted, markdown)
 
@@ -128,7 +138,9 @@ def _checked_lines(source: str, where: str) -> list[claims.Checked]:
         except SnippetFailed:
             continue
         except Exception as error:  # a fault of the runner or the cache: stop, naming what it ran
-            raise PluginError(f"{where}:{include.line}: {path}: the runner failed: {type(error).__name__}: {error}") from error
+            raise PluginError(
+                f"{where}:{include.line}: {path}: the runner failed: {type(error).__name__}: {error}"
+            ) from error
         checked += claims.checked_lines(output, path)
     return checked
 
@@ -148,9 +160,14 @@ def _decide(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checke
         log.warning(f"{where}: {error}")
         return None
     for check in claims.failed_checks(checked):
-        log.warning(f"{where}: {check.snippet} printed {check.line!r}: the page's prose relies on it; rewrite the prose for what the run shows")
+        log.warning(
+            f"{where}: {check.snippet} printed {check.line!r}: the page's prose relies on it; "
+            "rewrite the prose for what the run shows"
+        )
     if not claims.deciding(checked):
-        log.warning(f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict")
+        log.warning(
+            f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict"
+        )
         return None
     return claims.verdict(checked), claims.deciding(checked)
 
@@ -158,7 +175,9 @@ def _decide(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checke
 def _with_verdict(markdown: str, source: str, where: str) -> str:
     """The verdict and the prediction's right choice, as the page's runs decide them."""
     found = _decided(source, where)
-    if found is None:  # already reported: leave out the prediction, which has no key without a verdict
+    if (
+        found is None
+    ):  # already reported: leave out the prediction, which has no key without a verdict
         return pages.PREDICTION.sub("", markdown)
     decided, checked = found
     try:
@@ -179,13 +198,19 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
             continue
         page_source = file.content_string
         body, meta = get_data(page_source)
-        found = _decided(page_source, f"docs/{file.src_uri}")  # a missing short_answer is a page rule
+        found = _decided(
+            page_source, f"docs/{file.src_uri}"
+        )  # a missing short_answer is a page rule
         try:
             title = pages.title_of(body)
         except pages.PageProblem as problem:
             log.warning(f"docs/{file.src_uri}: {problem}")
             continue
-        verdict = claims.TITLE[found[0].name].removeprefix("The usual answer ") if found else "(no verdict: see the build log)"
+        verdict = (
+            claims.TITLE[found[0].name].removeprefix("The usual answer ")
+            if found
+            else "(no verdict: see the build log)"
+        )
         rows.append(pages.QuestionRow(file.src_uri, title, meta.get("short_answer", ""), verdict))
     try:
         return pages.insert_question_table(markdown, rows)
@@ -207,7 +232,9 @@ def on_page_markdown(markdown, page, config, files):
     if page_rules.is_question_page(page.file.src_uri):
         found = page_rules.QUESTION_PAGE_PARTS["a verdict"].search(source)
         # Without a verdict the prediction has no key: it is left out, and the warning fails the build.
-        markdown = _with_verdict(markdown, source, where) if found else pages.PREDICTION.sub("", markdown)
+        markdown = (
+            _with_verdict(markdown, source, where) if found else pages.PREDICTION.sub("", markdown)
+        )
     elif page.file.src_uri == "index.md" and pages.TABLE_MARKER in markdown:
         markdown = _with_question_table(markdown, source, where, files)
     return _with_other_versions(markdown, page.file.src_uri)
@@ -222,7 +249,9 @@ def on_page_content(html, page, config, files):
         if include.path in rendered:
             rendered.remove(include.path)
         else:
-            log.warning(f"{where}:{include.line}: the block that runs {include.path} rendered without its output")
+            log.warning(
+                f"{where}:{include.line}: the block that runs {include.path} rendered without its output"
+            )
     current.page = None
     return html
 
@@ -248,6 +277,7 @@ def on_post_build(config):
         if current.settings.cache and current.cache.directory.is_dir():
             current.cache.prune()
     log.info(
-        f"snippets: {len(current.executed)} executed ({sum(seconds for _, seconds in current.executed):.2f} s of run time, "
+        f"snippets: {len(current.executed)} executed "
+        f"({sum(seconds for _, seconds in current.executed):.2f} s of run time, "
         f"{current.settings.jobs} at a time), {len(current.from_cache)} from cache"
     )

@@ -1,5 +1,6 @@
 """MkDocs hook: every question page offers its snippets as a Jupyter notebook (see
 compression_answers.notebooks), served at `notebooks/<slug>.ipynb` and linked from its evidence."""
+
 from __future__ import annotations
 
 from pathlib import Path

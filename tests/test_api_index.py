@@ -1,8 +1,10 @@
 """Every public function of torch.nn.utils.prune is called by a snippet, found by parsing the snippets,
 with the list of functions taken from the module itself."""
+
 import torch.nn.utils.prune as prune
-from compression_answers import api_index
 from snippet_outputs import ROOT
+
+from compression_answers import api_index
 
 
 def test_every_public_pruning_function_is_called_by_a_snippet():
@@ -32,7 +34,10 @@ def test_calls_are_found_under_any_alias_and_only_through_prune():
 
 
 def test_the_index_page_links_each_snippet_to_its_pages():
-    found = {"torch.nn.utils.prune": {"identity": ["snippets/a/b.py"], "remove": []}, "quantization": {}}
+    found = {
+        "torch.nn.utils.prune": {"identity": ["snippets/a/b.py"], "remove": []},
+        "quantization": {},
+    }
     page = api_index.markdown(found, {"snippets/a/b.py": [("pruning/a.md", "A page")]})
     assert "| `identity` | `snippets/a/b.py` ([A page](pruning/a.md)) |" in page
     assert "| `remove` | **no snippet** |" in page

@@ -2,13 +2,24 @@
 
 Each fault is planted in a small temporary copy of the project (the `project` fixture).
 """
+
 import subprocess
 import time
 
 import pytest
-from project_copy import PAGE, RECORDING, SAMPLE_PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant, run_tests
-from compression_answers import versions
+from project_copy import (
+    PAGE,
+    RECORDING,
+    SAMPLE_PAGE,
+    SAMPLE_SNIPPET,
+    SNIPPET,
+    build,
+    plant,
+    run_tests,
+)
 from snippet_outputs import RUNNING, UPDATE_COMMAND, UPDATE_FLAG
+
+from compression_answers import versions
 
 RECORDED = "42\nclaim: 6 x 7 is 42: True\n"  # what SAMPLE_SNIPPET prints
 
@@ -25,7 +36,9 @@ def fails_with(done: subprocess.CompletedProcess, *messages: str) -> None:
 
 def test_a_snippet_that_raises_fails_the_build_naming_file_and_line(project):
     plant(project, SNIPPET, "answer = 6 * 7\nprint(answer)\nraise RuntimeError('planted')\n")
-    fails_with(build(project), f'File "{SNIPPET}", line 3, in <module>', "RuntimeError: planted", "Aborted")
+    fails_with(
+        build(project), f'File "{SNIPPET}", line 3, in <module>', "RuntimeError: planted", "Aborted"
+    )
 
 
 def test_a_snippet_that_hangs_is_stopped_at_the_time_limit(project):
@@ -40,15 +53,21 @@ def test_an_include_of_a_missing_file_fails_the_build_naming_page_and_line(proje
     page = SAMPLE_PAGE.replace('"snippets/sample/count.py"', '"snippets/sample/missing.py"')
     plant(project, PAGE, page)
     line = page.splitlines().index('--8<-- "snippets/sample/missing.py"') + 1
-    fails_with(build(project), f"{PAGE}:{line}: includes snippets/sample/missing.py, which does not exist")
+    fails_with(
+        build(project), f"{PAGE}:{line}: includes snippets/sample/missing.py, which does not exist"
+    )
 
 
 def test_a_snippet_no_page_includes_fails_the_build(project):
     plant(project, "snippets/sample/forgotten.py", "print('nobody shows me')\n")
-    fails_with(build(project), "snippets/sample/forgotten.py: no page includes this snippet", "Aborted")
+    fails_with(
+        build(project), "snippets/sample/forgotten.py: no page includes this snippet", "Aborted"
+    )
 
 
-INLINE = "print('claim: 6 x 7 is 42: True')"  # inline code that would pass under a real snippet's title
+INLINE = (
+    "print('claim: 6 x 7 is 42: True')"  # inline code that would pass under a real snippet's title
+)
 
 
 @pytest.mark.parametrize(
@@ -66,15 +85,27 @@ def test_code_typed_into_a_page_fails_the_build_whatever_its_form(project, block
     plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
     done = build(project)
     fails_with(done, f"{PAGE}:")
-    assert "holds other code than the file" in done.stderr or "an executed block needs title=" in done.stderr, done.stderr
+    assert (
+        "holds other code than the file" in done.stderr
+        or "an executed block needs title=" in done.stderr
+    ), done.stderr
 
 
 @pytest.mark.parametrize(
     "block, message",
     [
-        ('```pycon exec="on"\n>>> print(1)\n```', "an executed 'pycon' block: only Python snippets execute"),
-        ('```console exec="on"\n$ echo 1\n```', "an executed 'console' block: only Python snippets execute"),
-        (f'```python exec="on" session="a" title="{SNIPPET}"\n--8<-- "{SNIPPET}"\n```', "option session is not supported here"),
+        (
+            '```pycon exec="on"\n>>> print(1)\n```',
+            "an executed 'pycon' block: only Python snippets execute",
+        ),
+        (
+            '```console exec="on"\n$ echo 1\n```',
+            "an executed 'console' block: only Python snippets execute",
+        ),
+        (
+            f'```python exec="on" session="a" title="{SNIPPET}"\n--8<-- "{SNIPPET}"\n```',
+            "option session is not supported here",
+        ),
     ],
     ids=["pycon", "console", "session"],
 )
@@ -84,8 +115,15 @@ def test_an_executed_block_this_site_does_not_run_is_refused_by_name(project, bl
 
 
 def test_returncode_and_width_are_supported(project):
-    plant(project, "snippets/sample/exits.py", "import os, sys\nprint(os.environ['COLUMNS'])\nsys.exit(3)\n")
-    block = '```python exec="on" result="text" returncode="3" width="61" title="snippets/sample/exits.py"\n--8<-- "snippets/sample/exits.py"\n```'
+    plant(
+        project,
+        "snippets/sample/exits.py",
+        "import os, sys\nprint(os.environ['COLUMNS'])\nsys.exit(3)\n",
+    )
+    block = (
+        '```python exec="on" result="text" returncode="3" width="61" title="snippets/sample/exits.py"\n'
+        '--8<-- "snippets/sample/exits.py"\n```'
+    )
     plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
     done = build(project)
     assert done.returncode == 0, done.stderr
@@ -94,18 +132,28 @@ def test_returncode_and_width_are_supported(project):
 
 @pytest.mark.parametrize("variable, value", [("SNIPPET_TIMEOUT", "5s"), ("SNIPPET_JOBS", "0")])
 def test_a_bad_setting_stops_the_build_naming_the_variable(project, variable, value):
-    fails_with(build(project, **{variable: value}), f"{variable}={value!r}", "an environment variable the build reads")
+    fails_with(
+        build(project, **{variable: value}),
+        f"{variable}={value!r}",
+        "an environment variable the build reads",
+    )
 
 
 def test_a_fault_in_the_cache_stops_the_build_naming_the_snippet(project):
     plant(project, ".cache/executed-snippets", "a file where the cache's folder should be")
     fails_with(build(project, SNIPPET_CACHE="on"), f"{SNIPPET}: the runner failed")
-    assert "42" not in ((project / "site/checks/sample/index.html").read_text() if (project / "site/checks/sample/index.html").exists() else "")
+    assert "42" not in (
+        (project / "site/checks/sample/index.html").read_text()
+        if (project / "site/checks/sample/index.html").exists()
+        else ""
+    )
 
 
 def test_a_snippet_that_writes_into_the_project_fails_the_build_and_publishes_nothing(project):
     plant(project, SNIPPET, "open('docs/planted.md', 'w').write('# Planted')\n" + SAMPLE_SNIPPET)
-    fails_with(build(project), f"{SNIPPET} changed the project it ran in: added docs/planted.md", "Aborted")
+    fails_with(
+        build(project), f"{SNIPPET} changed the project it ran in: added docs/planted.md", "Aborted"
+    )
     assert not (project / "docs/planted.md").exists()
 
 
@@ -144,7 +192,12 @@ def test_a_question_page_without_a_required_part_fails_the_build(project, remove
 
 def test_a_prediction_marked_by_hand_fails_the_build(project):
     plant(project, PAGE, SAMPLE_PAGE.replace("- [ ] It is wrong", "- [x] It is wrong"))
-    fails_with(build(project), f"{PAGE}:", "the prediction's right choice is marked by the build from the runs", "Aborted")
+    fails_with(
+        build(project),
+        f"{PAGE}:",
+        "the prediction's right choice is marked by the build from the runs",
+        "Aborted",
+    )
 
 
 def test_a_verdict_the_runs_do_not_decide_fails_the_build_naming_the_claim(project):
@@ -165,12 +218,18 @@ def test_a_question_page_whose_snippets_check_nothing_fails_the_build(project):
 
 def test_a_false_check_fails_the_build_naming_it(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET + "print('check: the prose says this: False')\n")
-    fails_with(build(project), "snippets/sample/count.py printed 'check: the prose says this: False'", "Aborted")
+    fails_with(
+        build(project),
+        "snippets/sample/count.py printed 'check: the prose says this: False'",
+        "Aborted",
+    )
 
 
 def test_a_malformed_checked_line_fails_the_build(project):
     plant(project, SNIPPET, "print('claim: 6 x 7 is 42: yes')\n")
-    fails_with(build(project), "snippets/sample/count.py printed 'claim: 6 x 7 is 42: yes'", "Aborted")
+    fails_with(
+        build(project), "snippets/sample/count.py printed 'claim: 6 x 7 is 42: yes'", "Aborted"
+    )
 
 
 # --- the tests and the update command -------------------------------------------------------------
@@ -178,12 +237,18 @@ def test_a_malformed_checked_line_fails_the_build(project):
 
 def test_a_snippet_without_recorded_output_fails_the_tests(project):
     (project / RECORDING).unlink()
-    fails_with(run_tests(project), f"{SNIPPET} has no recorded output ({RECORDING}): run `{UPDATE_COMMAND}`")
+    fails_with(
+        run_tests(project),
+        f"{SNIPPET} has no recorded output ({RECORDING}): run `{UPDATE_COMMAND}`",
+    )
 
 
 def test_a_recording_without_snippet_fails_the_tests(project):
     plant(project, "tests/recorded/sample/renamed.txt", (project / RECORDING).read_text())
-    fails_with(run_tests(project), "recorded outputs with no snippet (delete them): tests/recorded/sample/renamed.txt")
+    fails_with(
+        run_tests(project),
+        "recorded outputs with no snippet (delete them): tests/recorded/sample/renamed.txt",
+    )
 
 
 def test_a_changed_output_fails_the_tests_with_its_diff(project):
@@ -200,25 +265,43 @@ def test_a_changed_output_fails_the_tests_with_its_diff(project):
 
 def test_a_nondeterministic_snippet_is_not_recorded(project):
     plant(project, SNIPPET, "import random\n\nprint(random.random())\n")
-    fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} printed different output on two runs of `python {SNIPPET}`")
+    fails_with(
+        run_tests(project, UPDATE_FLAG),
+        f"{SNIPPET} printed different output on two runs of `python {SNIPPET}`",
+    )
     assert (project / RECORDING).read_text() == RECORDED
 
 
 def test_the_update_command_refuses_a_snippet_that_exits_halfway(project):
-    plant(project, SNIPPET, "import os\n\nprint(42, flush=True)\nos._exit(0)\nprint('claim: 6 x 7 is 42: True')\n")
-    fails_with(run_tests(project, UPDATE_FLAG), f"{SNIPPET} exited with code 0 before its last line ran")
+    plant(
+        project,
+        SNIPPET,
+        "import os\n\nprint(42, flush=True)\nos._exit(0)\nprint('claim: 6 x 7 is 42: True')\n",
+    )
+    fails_with(
+        run_tests(project, UPDATE_FLAG), f"{SNIPPET} exited with code 0 before its last line ran"
+    )
     assert (project / RECORDING).read_text() == RECORDED
 
 
 def test_the_update_command_names_a_difference_between_the_runners_as_a_runner_bug(project):
-    plant(project, SNIPPET, "import os\n\nprint(os.getcwd())\n")  # the build runs snippets in a scratch copy
-    fails_with(run_tests(project, UPDATE_FLAG), "and another in the build's runner: a difference between the two ways of running it")
+    plant(
+        project, SNIPPET, "import os\n\nprint(os.getcwd())\n"
+    )  # the build runs snippets in a scratch copy
+    fails_with(
+        run_tests(project, UPDATE_FLAG),
+        "and another in the build's runner: a difference between the two ways of running it",
+    )
     assert (project / RECORDING).read_text() == RECORDED
 
 
 def test_the_update_command_refuses_a_snippet_that_raises(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET + "1 / 0\n")
-    fails_with(run_tests(project, UPDATE_FLAG), f'File "{SNIPPET}", line 4, in <module>', "ZeroDivisionError")
+    fails_with(
+        run_tests(project, UPDATE_FLAG),
+        f'File "{SNIPPET}", line 4, in <module>',
+        "ZeroDivisionError",
+    )
     assert (project / RECORDING).read_text() == RECORDED
 
 
@@ -232,18 +315,30 @@ def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(p
     plant(project, "snippets/other/count.py", SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 2"))
     done = run_tests(project, UPDATE_FLAG, "-k", "sample")
     assert done.returncode == 0, done.stdout
-    assert f"re-recorded {RECORDING}" in done.stdout and "-42\n" in done.stdout and "+43\n" in done.stdout
+    assert (
+        f"re-recorded {RECORDING}" in done.stdout
+        and "-42\n" in done.stdout
+        and "+43\n" in done.stdout
+    )
     assert (project / RECORDING).read_text().startswith("43\n")
-    assert (project / "tests/recorded/other/count.txt").read_text() == RECORDED, "a page that was not selected changed"
+    assert (project / "tests/recorded/other/count.txt").read_text() == RECORDED, (
+        "a page that was not selected changed"
+    )
 
 
 # --- adding a question, as CONTRIBUTING.md says ---------------------------------------------------
 
 
 def test_a_new_question_needs_a_page_its_snippets_and_the_update_command(project):
-    page = SAMPLE_PAGE.replace("sample/count", "throwaway/square").replace("# Sample", "# Throwaway")
+    page = SAMPLE_PAGE.replace("sample/count", "throwaway/square").replace(
+        "# Sample", "# Throwaway"
+    )
     plant(project, "docs/pruning/throwaway.md", page)
-    plant(project, "snippets/throwaway/square.py", "import math\n\nprint(f'claim: 12 x 12 is {math.prod([12, 12])}: True')\n")
+    plant(
+        project,
+        "snippets/throwaway/square.py",
+        "import math\n\nprint(f'claim: 12 x 12 is {math.prod([12, 12])}: True')\n",
+    )
     updated = run_tests(project, UPDATE_FLAG)
     assert "re-recorded tests/recorded/throwaway/square.txt" in updated.stdout, updated.stdout
     assert build(project).returncode == 0

@@ -5,6 +5,7 @@ images and figures show; code blocks have a copy button; the hint, the search an
 toggle work; axe-core finds no serious or critical accessibility violation; a question page
 transfers at most 300 KB on first load. Screenshots of every page go to artifacts/screenshots/.
 """
+
 import functools
 import gzip
 import http.server
@@ -15,8 +16,9 @@ from urllib.parse import urlsplit
 
 import node_tools
 import pytest
-from compression_answers.notebooks import question_pages
 from snippet_outputs import DOCS, ROOT
+
+from compression_answers.notebooks import question_pages
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -35,7 +37,9 @@ PAGES = sorted(
     "" if page == Path("index.md") else f"{page.with_suffix('').as_posix()}/"
     for page in (p.relative_to(DOCS) for p in DOCS.rglob("*.md"))
 )
-QUESTION_PAGES = [f"{page.relative_to(DOCS).with_suffix('').as_posix()}/" for page in question_pages(DOCS)]
+QUESTION_PAGES = [
+    f"{page.relative_to(DOCS).with_suffix('').as_posix()}/" for page in question_pages(DOCS)
+]
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
 
@@ -56,7 +60,11 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        if "gzip" not in self.headers.get("Accept-Encoding", "") or path.suffix not in COMPRESSED or not path.is_file():
+        if (
+            "gzip" not in self.headers.get("Accept-Encoding", "")
+            or path.suffix not in COMPRESSED
+            or not path.is_file()
+        ):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), mtime=0)
         self.send_response(200)
@@ -77,7 +85,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -91,17 +101,23 @@ class Visit:
     """One page opened in a fresh browser context: what it logged, fetched and weighed."""
 
     def __init__(self, browser, base_url: str, path: str, scheme: str = "light"):
-        self.context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(
+            color_scheme=scheme, viewport={"width": 1280, "height": 900}
+        )
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.bytes = 0
         self.context.route("**/*", functools.partial(self._route, urlsplit(base_url).netloc))
         self.context.on("response", self._count)
         self.page = self.context.new_page()
-        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on(
+            "console", lambda message: message.type == "error" and self.errors.append(message.text)
+        )
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         # The search index is fetched by a worker after the load event: the first load ends with it.
-        with self.context.expect_event("response", lambda response: "search_index.json" in response.url):
+        with self.context.expect_event(
+            "response", lambda response: "search_index.json" in response.url
+        ):
             self.page.goto(base_url + path)
 
     def _route(self, local: str, route):
@@ -148,16 +164,26 @@ def test_the_page_works(visit, axe_script, path, scheme, subtests, record_proper
         assert opened.outside == [], "requests to another host"
         assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES[scheme]
     with subtests.test(check="images and figures show"):
-        broken = page.eval_on_selector_all("img", "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+        broken = page.eval_on_selector_all(
+            "img",
+            "images => images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)",
+        )
         assert broken == [], "images that did not load"
-        empty = page.eval_on_selector_all("svg.plot", "plots => plots.filter(p => p.getBoundingClientRect().width === 0).length")
+        empty = page.eval_on_selector_all(
+            "svg.plot", "plots => plots.filter(p => p.getBoundingClientRect().width === 0).length"
+        )
         assert empty == 0, "figures that show nothing"
     with subtests.test(check="every code block has a copy button"):
-        no_copy = page.eval_on_selector_all(".md-content pre > code", "blocks => blocks.filter(c => !c.parentElement.querySelector('[data-md-type=copy]')).length")
+        no_copy = page.eval_on_selector_all(
+            ".md-content pre > code",
+            "blocks => blocks.filter(c => !c.parentElement.querySelector('[data-md-type=copy]')).length",
+        )
         assert no_copy == 0, "code blocks without a copy button"
     with subtests.test(check="no serious or critical accessibility violation (axe-core)"):
         page.add_script_tag(path=str(axe_script))
-        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
         serious = [
             f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']][:3]}"
             for v in violations
@@ -166,8 +192,13 @@ def test_the_page_works(visit, axe_script, path, scheme, subtests, record_proper
         assert serious == []
     if path in QUESTION_PAGES and scheme == "light":
         with subtests.test(check=f"transfers at most {MAX_PAGE_KILOBYTES} KB"):
-            record_property("page weight", f"{path}: {opened.bytes / 1000:.0f} KB transferred on first load (gzip)")
-            assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, f"{path} transfers {opened.bytes / 1000:.0f} KB"
+            record_property(
+                "page weight",
+                f"{path}: {opened.bytes / 1000:.0f} KB transferred on first load (gzip)",
+            )
+            assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, (
+                f"{path} transfers {opened.bytes / 1000:.0f} KB"
+            )
 
 
 def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
@@ -188,7 +219,9 @@ def test_a_prediction_is_kept_in_the_browser(visit, scheme):
     page.locator(".quiz input").last.check()
     assert page.locator(".quiz-feedback").is_visible(), "no feedback on the reader's choice"
     assert page.locator(".quiz div.correct input").count() == 1, "the right choice is not shown"
-    assert page.locator("details.question").get_attribute("open") is None, "choosing opened the usual answer"
+    assert page.locator("details.question").get_attribute("open") is None, (
+        "choosing opened the usual answer"
+    )
     page.reload()
     assert page.locator(".quiz input").last.is_checked(), "the reader's choice was lost on reload"
     assert opened.errors == []

@@ -1,24 +1,34 @@
 """The execution cache: a prose edit executes nothing, a snippet edit executes that snippet only,
 a new library version executes everything, and unused entries are deleted."""
+
 import re
 
 import pytest
+from project_copy import PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant
+
 from compression_answers import cache
 from compression_answers.runner import Ran, file_hash
-from project_copy import PAGE, SAMPLE_SNIPPET, SNIPPET, build, plant
 
 
 def build_with_cache(project) -> tuple[int, int]:
     """How many snippets the build executed, and how many it took from the cache."""
     done = build(project, SNIPPET_CACHE="on")
     assert done.returncode == 0, done.stderr
-    executed, from_cache = re.search(r"snippets: (\d+) executed .*?, (\d+) from cache", done.stderr).groups()
+    executed, from_cache = re.search(
+        r"snippets: (\d+) executed .*?, (\d+) from cache", done.stderr
+    ).groups()
     return int(executed), int(from_cache)
 
 
 def test_only_what_changed_is_executed_again(project):
     plant(project, "snippets/sample/square.py", "print(12 ** 2)\n")
-    plant(project, PAGE, (project / PAGE).read_text() + '\n```python exec="on" source="above" result="text" title="snippets/sample/square.py"\n--8<-- "snippets/sample/square.py"\n```\n')
+    plant(
+        project,
+        PAGE,
+        (project / PAGE).read_text()
+        + '\n```python exec="on" source="above" result="text" title="snippets/sample/square.py"\n'
+        + '--8<-- "snippets/sample/square.py"\n```\n',
+    )
     assert build_with_cache(project) == (2, 0)
     assert build_with_cache(project) == (0, 2)
 
@@ -34,30 +44,49 @@ def test_only_what_changed_is_executed_again(project):
 
 
 def test_a_snippet_that_runs_another_is_executed_again_when_that_one_changes(project):
-    plant(project, "snippets/sample/twice.py", 'import runpy\n\nrunpy.run_path("snippets/sample/count.py")\n')
-    plant(project, PAGE, (project / PAGE).read_text() + '\n```python exec="on" result="text" title="snippets/sample/twice.py"\n--8<-- "snippets/sample/twice.py"\n```\n')
+    plant(
+        project,
+        "snippets/sample/twice.py",
+        'import runpy\n\nrunpy.run_path("snippets/sample/count.py")\n',
+    )
+    plant(
+        project,
+        PAGE,
+        (project / PAGE).read_text()
+        + '\n```python exec="on" result="text" title="snippets/sample/twice.py"\n'
+        + '--8<-- "snippets/sample/twice.py"\n```\n',
+    )
     assert build_with_cache(project) == (2, 0)
     plant(project, SNIPPET, SAMPLE_SNIPPET.replace("print(answer)", "print(answer, answer)"))
     assert build_with_cache(project) == (2, 0)
 
 
 def test_the_key_holds_the_library_versions(monkeypatch):
-    code, options = "import torch\nprint(torch.__version__)\n", {"path": "snippets/a/b.py", "returncode": 0}
+    code, options = (
+        "import torch\nprint(torch.__version__)\n",
+        {"path": "snippets/a/b.py", "returncode": 0},
+    )
     today = cache.key(code, options, cache.environment())
     real_version = cache.version
-    monkeypatch.setattr(cache, "version", lambda name: "9.9.9" if name == "torch" else real_version(name))
+    monkeypatch.setattr(
+        cache, "version", lambda name: "9.9.9" if name == "torch" else real_version(name)
+    )
     assert cache.key(code, options, cache.environment()) != today
 
 
 def test_the_key_holds_the_block_options():
     environment = {"python": "3.11"}
-    assert cache.key("print(1)\n", {"returncode": 0}, environment) != cache.key("print(1)\n", {"returncode": 3}, environment)
+    assert cache.key("print(1)\n", {"returncode": 0}, environment) != cache.key(
+        "print(1)\n", {"returncode": 3}, environment
+    )
 
 
 def test_an_entry_is_a_miss_when_a_file_it_read_changed(tmp_path):
     (tmp_path / "data.txt").write_text("v1")
     entries = cache.Cache(tmp_path / "cache", tmp_path)
-    entries.put("k", "snippets/a/b.py", Ran("table v1\n", {"data.txt": file_hash(tmp_path / "data.txt")}))
+    entries.put(
+        "k", "snippets/a/b.py", Ran("table v1\n", {"data.txt": file_hash(tmp_path / "data.txt")})
+    )
     assert entries.get("k").output == "table v1\n"
     (tmp_path / "data.txt").write_text("v2")
     assert entries.get("k") is None

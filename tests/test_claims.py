@@ -1,10 +1,12 @@
 """The verdict comes from the runs: the rules in-process, and a planted change of torch behaviour end to end."""
+
 import shutil
 
 import pytest
-from compression_answers import claims, page_rules, pages
 from project_copy import build, make_project, plant
 from snippet_outputs import ROOT
+
+from compression_answers import claims, page_rules, pages
 
 
 def checked(*lines: str) -> list[claims.Checked]:
@@ -28,7 +30,9 @@ def test_the_verdict_follows_from_the_checked_lines(lines, expected):
 def test_checks_do_not_decide_the_verdict_but_a_false_one_is_reported():
     lines = checked("claim: a: True", "check: the file keeps its size: False", "check: b: True")
     assert claims.verdict(lines).name == claims.HOLDS
-    assert [c.line for c in claims.failed_checks(lines)] == ["check: the file keeps its size: False"]
+    assert [c.line for c in claims.failed_checks(lines)] == [
+        "check: the file keeps its size: False"
+    ]
     with pytest.raises(ValueError, match="nothing decides"):
         claims.verdict(checked("check: b: True"))
 
@@ -53,7 +57,7 @@ def test_no_checked_line_decides_nothing():
         claims.verdict([])
 
 
-PAGE = '''# T
+PAGE = """# T
 
 <quiz>
 Does it hold?
@@ -66,12 +70,14 @@ Does it hold?
 
 !!! verdict "holds, with a caveat"
     Prose.
-'''
+"""
 
 
 def test_the_rendered_verdict_and_the_marked_choice_are_the_decided_ones():
     decided = claims.verdict(checked("claim: a: True", "caveat: c: True"))
-    rendered = pages.mark_prediction(pages.render_verdict(PAGE, decided, checked("claim: a: True", "caveat: c: True")), decided)
+    rendered = pages.mark_prediction(
+        pages.render_verdict(PAGE, decided, checked("claim: a: True", "caveat: c: True")), decided
+    )
     assert '!!! warning "The usual answer holds, with a caveat"\n    Decided by' in rendered
     assert "    - `caveat`: c: **True** (`snippets/x/y.py`)" in rendered
     assert "    Prose." in rendered
@@ -82,8 +88,14 @@ def test_the_rendered_verdict_and_the_marked_choice_are_the_decided_ones():
 def test_prose_written_for_another_verdict_is_a_problem_at_its_line():
     decided = claims.verdict(checked("claim: a: False"))
     problem = pages.verdict_problem(PAGE, decided)
-    assert "the runs decide the verdict 'wrong', but the prose under it was written for 'holds, with a caveat'" in str(problem)
-    assert page_rules.line_of(PAGE, problem.offset) == PAGE.splitlines().index('!!! verdict "holds, with a caveat"') + 1
+    assert (
+        "the runs decide the verdict 'wrong', but the prose under it was written for 'holds, with a caveat'"
+        in str(problem)
+    )
+    assert (
+        page_rules.line_of(PAGE, problem.offset)
+        == PAGE.splitlines().index('!!! verdict "holds, with a caveat"') + 1
+    )
 
 
 @pytest.mark.parametrize(
@@ -113,7 +125,7 @@ def test_the_question_table_lists_each_page_with_its_verdict():
 
 
 # A torch release that made pruning a None bias raise ValueError: the planted change of behaviour.
-SITECUSTOMIZE = '''
+SITECUSTOMIZE = """
 import torch.nn.utils.prune as prune
 
 _apply = prune.BasePruningMethod.apply.__func__
@@ -126,7 +138,7 @@ def apply(cls, module, name, *args, **kwargs):
 
 
 prune.BasePruningMethod.apply = classmethod(apply)
-'''
+"""
 
 
 def test_a_torch_that_flips_a_claim_fails_the_build_naming_the_claim(tmp_path):
@@ -139,5 +151,10 @@ def test_a_torch_that_flips_a_claim_fails_the_build_naming_the_claim(tmp_path):
     done = build(project, PYTHONPATH=str(tmp_path / "torch-changed"))
     log = done.stdout + done.stderr
     assert done.returncode != 0, log
-    assert "the runs decide the verdict 'holds', but the prose under it was written for 'wrong'" in log, log
-    assert "snippets/prune-missing-bias/question.py printed 'claim: pruning a bias that is None raises ValueError: True'" in log, log
+    assert (
+        "the runs decide the verdict 'holds', but the prose under it was written for 'wrong'" in log
+    ), log
+    assert (
+        "snippets/prune-missing-bias/question.py printed 'claim: pruning a bias that is None raises ValueError: True'"
+        in log
+    ), log

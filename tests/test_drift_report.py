@@ -1,9 +1,11 @@
 """The drift run's report (compression_answers.drift_report) fails, naming the snippet and why,
 on a planted drift and on a planted crash, and fails when nothing was tested."""
+
 from pathlib import Path
 
-from compression_answers import drift_report
 from project_copy import RECORDING, SNIPPET, plant, run_tests
+
+from compression_answers import drift_report
 
 
 def report_of(project: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
@@ -24,17 +26,25 @@ def test_a_drifted_snippet_fails_the_report_with_its_diff(project, tmp_path):
 
 
 def test_a_crashing_snippet_fails_the_report_with_its_exception(project, tmp_path):
-    plant(project, SNIPPET, "import warnings\nwarnings.warn('explains the failure')\nraise RuntimeError('planted')\n")
+    plant(
+        project,
+        SNIPPET,
+        "import warnings\nwarnings.warn('explains the failure')\nraise RuntimeError('planted')\n",
+    )
     code, summary = report_of(project, tmp_path)
     assert code == 1
     assert "1 snippets tested: 0 drifted, 1 failed, 0 unchanged" in summary, summary
     assert f"#### `{SNIPPET}`" in summary and "RuntimeError: planted" in summary, summary
-    assert "UserWarning: explains the failure" in summary, "the library's line before the traceback was dropped"
+    assert "UserWarning: explains the failure" in summary, (
+        "the library's line before the traceback was dropped"
+    )
 
 
 def test_an_unchanged_run_passes(project, tmp_path):
     code, summary = report_of(project, tmp_path)
-    assert (code, "No recorded output changed, and every snippet ran." in summary) == (0, True), summary
+    assert (code, "No recorded output changed, and every snippet ran." in summary) == (0, True), (
+        summary
+    )
 
 
 def test_a_run_that_tested_nothing_fails(project, tmp_path):

@@ -1,9 +1,11 @@
 """The page rules, in-process: on strings, and over every page of docs/, which is what holds a build
 without the MkDocs hook (Zensical) to them."""
+
 import pytest
-from compression_answers import page_rules
 from project_copy import SAMPLE_PAGE
 from snippet_outputs import DOCS, ROOT
+
+from compression_answers import page_rules
 
 PAGES = sorted(DOCS.rglob("*.md"))
 
@@ -29,7 +31,11 @@ def test_a_complete_question_page_has_no_problem(tmp_path):
         ('short_answer: "42."\n', "", "needs `short_answer:`"),
         ("## The question\n", "", "needs the question"),
         ('!!! verdict "holds"', '!!! success "Holds"', "needs a verdict"),
-        ('--8<-- "snippets/sample/count.py"', '--8<-- "snippets/sample/gone.py"', "includes snippets/sample/gone.py, which does not exist"),
+        (
+            '--8<-- "snippets/sample/count.py"',
+            '--8<-- "snippets/sample/gone.py"',
+            "includes snippets/sample/gone.py, which does not exist",
+        ),
     ],
 )
 def test_a_page_that_breaks_a_rule_is_a_problem_at_its_line(tmp_path, old, new, message):
@@ -42,9 +48,18 @@ def test_a_page_that_breaks_a_rule_is_a_problem_at_its_line(tmp_path, old, new, 
 @pytest.mark.parametrize(
     "block, expected",
     [
-        ('```python exec="on" title="snippets/a/b.py"\n--8<-- "snippets/a/b.py"\n```', ("snippets/a/b.py", 0, None)),
-        ("~~~py exec='1' returncode='3' width='60'\n--8<-- 'snippets/a/b.py'\n~~~", ("snippets/a/b.py", 3, 60)),
-        ('    ```python exec="on"\n    --8<-- "snippets/a/b.py"\n    ```', ("snippets/a/b.py", 0, None)),
+        (
+            '```python exec="on" title="snippets/a/b.py"\n--8<-- "snippets/a/b.py"\n```',
+            ("snippets/a/b.py", 0, None),
+        ),
+        (
+            "~~~py exec='1' returncode='3' width='60'\n--8<-- 'snippets/a/b.py'\n~~~",
+            ("snippets/a/b.py", 3, 60),
+        ),
+        (
+            '    ```python exec="on"\n    --8<-- "snippets/a/b.py"\n    ```',
+            ("snippets/a/b.py", 0, None),
+        ),
         ('```python\n--8<-- "snippets/a/b.py"\n```', None),
     ],
     ids=["usual", "tilde, quotes, options", "indented", "not executed"],
@@ -55,8 +70,17 @@ def test_executed_includes_are_found_in_any_form(block, expected):
 
 
 def test_nothing_imports_markdown_execs_internals():
-    sources = [*ROOT.glob("src/**/*.py"), *ROOT.glob("hooks/*.py"), *ROOT.glob("tests/*.py"), *ROOT.glob("benchmarks/*.py")]
-    users = [str(p.relative_to(ROOT)) for p in sources if "markdown_exec._" + "internal" in p.read_text(encoding="utf-8")]
+    sources = [
+        *ROOT.glob("src/**/*.py"),
+        *ROOT.glob("hooks/*.py"),
+        *ROOT.glob("tests/*.py"),
+        *ROOT.glob("benchmarks/*.py"),
+    ]
+    users = [
+        str(p.relative_to(ROOT))
+        for p in sources
+        if "markdown_exec._" + "internal" in p.read_text(encoding="utf-8")
+    ]
     assert users == []
 
 
@@ -64,7 +88,9 @@ def load_hook():
     """The MkDocs hook module, loaded from its file as MkDocs loads it."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("executed_snippets_hook", ROOT / "hooks/executed_snippets.py")
+    spec = importlib.util.spec_from_file_location(
+        "executed_snippets_hook", ROOT / "hooks/executed_snippets.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,6 +1,7 @@
 """The runner, in-process: each way a snippet can misbehave is planted in a small temporary project
 and run as the build runs it. Each must fail with a message that names the snippet and says what
 happened, leave the project as it was, and leave no process behind."""
+
 import os
 import shutil
 import subprocess
@@ -9,8 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
+
 from compression_answers import settings
-from compression_answers.runner import SnippetFailed, run_snippet, scratch_copy, text_of, traceback_only
+from compression_answers.runner import (
+    SnippetFailed,
+    run_snippet,
+    scratch_copy,
+    text_of,
+    traceback_only,
+)
 
 SNIPPET = "snippets/sample/count.py"
 
@@ -24,7 +32,11 @@ def project(tmp_path) -> Path:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def run(project: Path, code: str, timeout: float = 30, **options) -> str:
@@ -58,16 +70,30 @@ def test_a_class_defined_in_the_snippet_pickles_as_under_python(project):
 
 
 def test_a_raise_names_the_file_and_line(project):
-    fails(project, "print(1)\nraise RuntimeError('planted')\n", f"{SNIPPET} raised", f'File "{SNIPPET}", line 2', "RuntimeError: planted")
+    fails(
+        project,
+        "print(1)\nraise RuntimeError('planted')\n",
+        f"{SNIPPET} raised",
+        f'File "{SNIPPET}", line 2',
+        "RuntimeError: planted",
+    )
 
 
 @pytest.mark.parametrize("signal_name", ["SIGSEGV", "SIGKILL"])
 def test_a_crash_names_the_signal(project, signal_name):
-    fails(project, f"import os, signal\nprint(1, flush=True)\nos.kill(os.getpid(), signal.{signal_name})\n", f"{SNIPPET} was killed by {signal_name}")
+    fails(
+        project,
+        f"import os, signal\nprint(1, flush=True)\nos.kill(os.getpid(), signal.{signal_name})\n",
+        f"{SNIPPET} was killed by {signal_name}",
+    )
 
 
 def test_an_exit_halfway_is_not_a_finished_run(project):
-    fails(project, "import os\nprint(42, flush=True)\nos._exit(0)\nprint(43)\n", f"{SNIPPET} exited with code 0 before its last line ran")
+    fails(
+        project,
+        "import os\nprint(42, flush=True)\nos._exit(0)\nprint(43)\n",
+        f"{SNIPPET} exited with code 0 before its last line ran",
+    )
 
 
 def test_an_exit_code_is_a_failure_unless_the_block_expects_it(project):
@@ -77,7 +103,12 @@ def test_an_exit_code_is_a_failure_unless_the_block_expects_it(project):
 
 
 def test_output_over_the_limit_fails(project):
-    fails(project, f"print('x' * {settings.OUTPUT_LIMIT_BYTES + 1})\n", f"{SNIPPET} printed", "over the limit")
+    fails(
+        project,
+        f"print('x' * {settings.OUTPUT_LIMIT_BYTES + 1})\n",
+        f"{SNIPPET} printed",
+        "over the limit",
+    )
 
 
 def test_a_huge_output_is_cut_off_without_waiting_for_it(project):
@@ -89,7 +120,10 @@ def test_a_huge_output_is_cut_off_without_waiting_for_it(project):
 @pytest.mark.parametrize(
     "code, message",
     [
-        ("import sys\nsys.stdout.buffer.write(b'caf\\xe9\\n')\n", "printed bytes that are not UTF-8"),
+        (
+            "import sys\nsys.stdout.buffer.write(b'caf\\xe9\\n')\n",
+            "printed bytes that are not UTF-8",
+        ),
         ("print('\\x1b[31mred\\x1b[0m')\n", "printed a terminal escape code"),
     ],
     ids=["not UTF-8", "escape code"],
@@ -102,12 +136,17 @@ def test_output_a_page_cannot_show_fails(project, code, message):
     "code, change",
     [
         ("open('docs/x.md', 'w').write('# Published?')\nprint(1)\n", "added docs/x.md"),
-        ("import os\nos.remove('snippets/sample/other.py')\nprint(1)\n", "deleted snippets/sample/other.py"),
+        (
+            "import os\nos.remove('snippets/sample/other.py')\nprint(1)\n",
+            "deleted snippets/sample/other.py",
+        ),
         ("open('docs/index.md', 'a').write('more')\nprint(1)\n", "changed docs/index.md"),
     ],
     ids=["adds a page", "deletes a sibling", "edits a page"],
 )
-def test_a_snippet_that_changes_the_project_fails_and_the_checkout_is_untouched(project, code, change):
+def test_a_snippet_that_changes_the_project_fails_and_the_checkout_is_untouched(
+    project, code, change
+):
     (project / "snippets/sample/other.py").write_text("print(2)\n")
     fails(project, code, f"{SNIPPET} changed the project it ran in: {change}")
 
@@ -117,7 +156,9 @@ def test_a_write_through_a_builds_linked_copy_is_caught_and_the_checkout_is_unto
     before = tree(project)
     pristine = scratch_copy(project, prefix="build-")
     try:
-        with pytest.raises(SnippetFailed, match="changed the project it ran in: changed docs/index.md"):
+        with pytest.raises(
+            SnippetFailed, match="changed the project it ran in: changed docs/index.md"
+        ):
             run_snippet(SNIPPET, project, 30, pristine=pristine)
     finally:
         shutil.rmtree(pristine)
@@ -152,14 +193,23 @@ def test_a_hung_snippet_is_stopped_and_its_group_killed(project):
 def test_a_finished_snippet_is_not_held_by_what_it_left_running(project):
     marker = "62.2345"
     started = time.monotonic()
-    assert run(project, f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])\nprint('done')\n", timeout=20) == "done\n"
+    assert (
+        run(
+            project,
+            f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])\nprint('done')\n",
+            timeout=20,
+        )
+        == "done\n"
+    )
     assert time.monotonic() - started < 10, "the run waited for the grandchild holding its output"
     time.sleep(0.2)
     assert processes_with(marker) == [], "a process the snippet started outlived it"
 
 
 def test_a_hung_sibling_does_not_hold_a_finished_snippet(project):
-    (project / "snippets/sample/hangs.py").write_text("import time\nwhile True:\n    time.sleep(1)\n")
+    (project / "snippets/sample/hangs.py").write_text(
+        "import time\nwhile True:\n    time.sleep(1)\n"
+    )
     (project / SNIPPET).write_text("print(42)\n")
     outcome = {}
 
@@ -181,7 +231,10 @@ def test_a_hung_sibling_does_not_hold_a_finished_snippet(project):
 
 
 def test_the_library_line_before_a_traceback_is_kept():
-    stderr = "noise\nSkipping import of cpp extensions due to incompatible torch version\nTraceback (most recent call last):\n  x\nE: y\n"
+    stderr = (
+        "noise\nSkipping import of cpp extensions due to incompatible torch version\n"
+        "Traceback (most recent call last):\n  x\nE: y\n"
+    )
     assert traceback_only(stderr).startswith("noise\nSkipping import of cpp extensions")
 
 
@@ -206,4 +259,8 @@ def test_a_bad_setting_is_refused_naming_the_variable(environ, message):
 
 def test_the_settings_default():
     read = settings.read({})
-    assert (read.cache, read.timeout, read.jobs) == (True, settings.DEFAULT_TIMEOUT_SECONDS, os.cpu_count())
+    assert (read.cache, read.timeout, read.jobs) == (
+        True,
+        settings.DEFAULT_TIMEOUT_SECONDS,
+        os.cpu_count(),
+    )

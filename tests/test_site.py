@@ -1,19 +1,23 @@
 """The built site shows, for every snippet on every page, its current source and exactly what
 `python <snippet>` prints in this run (test_snippets.py compares that with the recording)."""
+
 import re
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from compression_answers.notebooks import notebook_for, notebook_name, question_pages
-from compression_answers import versions
 from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Inclusion, all_inclusions, mask_measured
+
+from compression_answers import versions
+from compression_answers.notebooks import notebook_for, notebook_name, question_pages
 
 INCLUSIONS = all_inclusions()
 
 
 def built_page(site, inclusion: Inclusion) -> str:
-    stem = inclusion.page.with_suffix("")  # docs/a/b.md is built as a/b/index.html, docs/a/index.md as a/index.html
+    stem = inclusion.page.with_suffix(
+        ""
+    )  # docs/a/b.md is built as a/b/index.html, docs/a/index.md as a/index.html
     page_dir = stem.parent if stem.name == "index" else stem
     return (site / page_dir / "index.html").read_text(encoding="utf-8")
 
@@ -21,11 +25,15 @@ def built_page(site, inclusion: Inclusion) -> str:
 def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | None:
     """What is wrong with how the built page shows this snippet (`expected`: what it prints), or None."""
     snippet = inclusion.snippet
-    title = BeautifulSoup(html, "html.parser").find("span", class_="filename", string=str(snippet.path))
+    title = BeautifulSoup(html, "html.parser").find(
+        "span", class_="filename", string=str(snippet.path)
+    )
     if title is None:
         return f"{inclusion.page} shows no source block titled {snippet.path}"
     source_block = title.find_parent("div", class_="highlight")
-    if source_block.code.get_text().strip("\n") != snippet.path.read_text(encoding="utf-8").strip("\n"):
+    if source_block.code.get_text().strip("\n") != snippet.path.read_text(encoding="utf-8").strip(
+        "\n"
+    ):
         return f"{inclusion.page} shows another source than {snippet.path}"
     if inclusion.html:
         if expected.strip() not in html:
@@ -36,7 +44,10 @@ def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | Non
         return f"{inclusion.page} shows no output block after {snippet.path}"
     shown = mask_measured(output_block.code.get_text())
     if shown.strip("\n") != expected.strip("\n"):
-        return f"{inclusion.page} shows something else than `python {snippet.path}` prints:\n{versions.diff(expected, shown, 'python <path>', 'the page')}"
+        return (
+            f"{inclusion.page} shows something else than `python {snippet.path}` prints:\n"
+            f"{versions.diff(expected, shown, 'python <path>', 'the page')}"
+        )
     return None
 
 
@@ -45,13 +56,23 @@ def outside_requests(site) -> list[str]:
     found = []
     for html in sorted(site.rglob("*.html")):
         soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-        for tag, attribute in [("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src")]:
+        for tag, attribute in [
+            ("script", "src"),
+            ("link", "href"),
+            ("img", "src"),
+            ("iframe", "src"),
+        ]:
             for element in soup.find_all(tag, attrs={attribute: re.compile(r"^(https?:)?//")}):
-                if tag == "link" and not {"stylesheet", "preload", "icon"} & set(element.get("rel", [])):
+                if tag == "link" and not {"stylesheet", "preload", "icon"} & set(
+                    element.get("rel", [])
+                ):
                     continue
                 found.append(f"{html.relative_to(site)}: <{tag} {attribute}={element[attribute]}>")
     for css in sorted(site.rglob("*.css")):
-        for url in re.findall(r"""(?:@import\s*|url\(\s*)["']?((?:https?:)?//[^"')\s]+)""", css.read_text(encoding="utf-8")):
+        for url in re.findall(
+            r"""(?:@import\s*|url\(\s*)["']?((?:https?:)?//[^"')\s]+)""",
+            css.read_text(encoding="utf-8"),
+        ):
             found.append(f"{css.relative_to(site)}: {url}")
     return found
 
@@ -59,13 +80,16 @@ def outside_requests(site) -> list[str]:
 def test_the_site_builds_strict(request, pytestconfig):
     # The one report of a failed build: the tests that read the site skip (see conftest.built_site).
     if pytestconfig.getoption(UPDATE_FLAG):
-        pytest.skip("recordings are being rewritten: run the tests again to build the site with them")
+        pytest.skip(
+            "recordings are being rewritten: run the tests again to build the site with them"
+        )
     outcome = request.getfixturevalue("built_site_outcome")
     assert outcome["returncode"] == 0, f"mkdocs build --strict failed:\n{outcome['log']}"
 
 
 def pages_problems(site, subtests, standalone) -> None:
-    """Each executed include shows what `python <snippet>` printed; a snippet that raised is test_snippets' to report."""
+    """Each executed include shows what `python <snippet>` printed (a snippet that raised is
+    test_snippets' to report)."""
     for inclusion in INCLUSIONS:
         outcome = standalone(inclusion.snippet)
         if "output" not in outcome:
@@ -78,7 +102,9 @@ def pages_problems(site, subtests, standalone) -> None:
 
 def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestconfig, standalone):
     if pytestconfig.getoption(UPDATE_FLAG):
-        pytest.skip("recordings are being rewritten: run the tests again to check the site against them")
+        pytest.skip(
+            "recordings are being rewritten: run the tests again to check the site against them"
+        )
     assert INCLUSIONS, "no page includes an executed snippet"
     site = built_site
     with subtests.test(check="no request to another host"):
@@ -88,5 +114,8 @@ def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestco
             built = site / notebook_name(page)
             assert built.is_file(), f"the site has no {notebook_name(page)}"
             assert built.read_text(encoding="utf-8") == nbformat.writes(notebook_for(page, ROOT))
-            assert f'href="../../{notebook_name(page)}"' in (site / page.parent.name / page.stem / "index.html").read_text()
+            assert (
+                f'href="../../{notebook_name(page)}"'
+                in (site / page.parent.name / page.stem / "index.html").read_text()
+            )
     pages_problems(site, subtests, standalone)

@@ -5,10 +5,10 @@ This is the one test that compares a snippet's output with its recording: the si
 Zensical and instruction-set tests compare theirs with this run's, so a drifted snippet is
 reported once, here. Under a torch other than the pinned one, the recording compared is that
 version's own where one was kept (see compression_answers.versions)."""
+
 import datetime
 
 import pytest
-from compression_answers import versions
 from snippet_outputs import (
     ON_PINNED_TORCH,
     RECORDED,
@@ -22,6 +22,8 @@ from snippet_outputs import (
     diff,
     mask_measured,
 )
+
+from compression_answers import versions
 
 SNIPPETS = all_snippets()
 
@@ -41,11 +43,16 @@ def test_snippet_prints_its_recording(snippet: Snippet, request, record_property
     expected, recorded_with = snippet.expected()
     shown = expected.relative_to(ROOT)
     if not expected.exists():
-        pytest.fail(f"{snippet.path} has no recorded output ({shown}): run `{UPDATE_COMMAND}`", pytrace=False)
+        pytest.fail(
+            f"{snippet.path} has no recorded output ({shown}): run `{UPDATE_COMMAND}`",
+            pytrace=False,
+        )
     old = expected.read_text(encoding="utf-8")
     # What a reader sees from `python snippets/...py`; the other tests compare theirs with it.
     outcome = standalone(snippet)
-    if "error" in outcome and not (old.startswith(versions.RAISED) and outcome.get("finding") == old):
+    if "error" in outcome and not (
+        old.startswith(versions.RAISED) and outcome.get("finding") == old
+    ):
         pytest.fail(outcome["error"], pytrace=False)
     output = outcome.get("output", outcome.get("finding"))
     if output != old:
@@ -88,7 +95,10 @@ def update(snippet: Snippet, record_property) -> None:
         versions.write_environment(RECORDED, RUNNING)
         target, old = snippet.recorded, pinned
     else:
-        versions.write_environment(snippet.recorded_here.parent.parent, {**RUNNING, "recorded": datetime.date.today().isoformat()})
+        versions.write_environment(
+            snippet.recorded_here.parent.parent,
+            {**RUNNING, "recorded": datetime.date.today().isoformat()},
+        )
         target = snippet.recorded_here
         old = target.read_text(encoding="utf-8") if target.exists() else pinned
         if output == pinned:
@@ -99,7 +109,9 @@ def update(snippet: Snippet, record_property) -> None:
         return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(output, encoding="utf-8")
-    record_property("re-recorded", {"recording": str(target.relative_to(ROOT)), "diff": diff(old or "", output)})
+    record_property(
+        "re-recorded", {"recording": str(target.relative_to(ROOT)), "diff": diff(old or "", output)}
+    )
 
 
 def test_every_recording_has_a_snippet():
@@ -107,7 +119,8 @@ def test_every_recording_has_a_snippet():
     orphans = [
         str(p.relative_to(ROOT))
         for p in sorted(RECORDED.rglob("*.txt"))
-        if (p.parent.name, p.stem) not in expected or p.parent.parent not in {RECORDED, *RECORDED.glob("versions/*")}
+        if (p.parent.name, p.stem) not in expected
+        or p.parent.parent not in {RECORDED, *RECORDED.glob("versions/*")}
     ]
     assert orphans == [], f"recorded outputs with no snippet (delete them): {', '.join(orphans)}"
 
@@ -115,4 +128,6 @@ def test_every_recording_has_a_snippet():
 def test_every_other_version_says_which_versions_wrote_it():
     for directory in sorted(RECORDED.glob("versions/*")):
         written = versions.read_environment(directory)
-        assert written and written["torch"] == directory.name and written.get("recorded"), directory.relative_to(ROOT)
+        assert written and written["torch"] == directory.name and written.get("recorded"), (
+            directory.relative_to(ROOT)
+        )

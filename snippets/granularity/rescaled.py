@@ -3,6 +3,7 @@
 ReLU is positively homogeneous: dividing a hidden unit's incoming weights and bias by 30 and
 multiplying its outgoing weights by 30 leaves the function unchanged. It only changes the scale
 of that unit's row in the first weight matrix, which is what per-tensor quantization is blind to."""
+
 import copy
 
 import torch
@@ -14,13 +15,18 @@ from torch import nn
 torch.set_num_threads(1)
 torch.manual_seed(0)
 X, y = load_digits(return_X_y=True)  # ships with scikit-learn: nothing is downloaded
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.3, random_state=0, stratify=y)
-X_train, X_test = torch.tensor(X_train, dtype=torch.float32), torch.tensor(X_test, dtype=torch.float32)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_size=0.3, random_state=0, stratify=y
+)
+X_train, X_test = (
+    torch.tensor(X_train, dtype=torch.float32),
+    torch.tensor(X_test, dtype=torch.float32),
+)
 y_train, y_test = torch.tensor(y_train), torch.tensor(y_test)
 
 model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-for epoch in range(20):
+for _epoch in range(20):
     for batch in torch.randperm(len(X_train)).split(64):
         optimizer.zero_grad()
         nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
@@ -59,7 +65,9 @@ def layer_outputs(m):
         return hidden, m(X_test)
 
 
-print(f"test set: {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points")
+print(
+    f"test set: {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points"
+)
 print(f"fp32 accuracy: {accuracy(model):.2f}% as trained, {accuracy(rescaled):.2f}% rescaled")
 with torch.inference_mode():
     same_function = torch.allclose(model(X_test), rescaled(X_test), atol=1e-4)
@@ -82,6 +90,10 @@ for name, m in [("trained", model), ("rescaled", rescaled)]:
 
 drop = accuracy(rescaled) - results["rescaled", "per tensor"]
 print()
-print(f"claim: per-tensor int4 weights cost the rescaled model only a little, under 2 points: {drop < 2.0}")
-print(f"claim: the granularity is a detail, under 1 point apart on the rescaled model: "
-      f"{abs(results['rescaled', 'per channel'] - results['rescaled', 'per tensor']) < 1.0}")
+print(
+    f"claim: per-tensor int4 weights cost the rescaled model only a little, under 2 points: {drop < 2.0}"
+)
+print(
+    f"claim: the granularity is a detail, under 1 point apart on the rescaled model: "
+    f"{abs(results['rescaled', 'per channel'] - results['rescaled', 'per tensor']) < 1.0}"
+)

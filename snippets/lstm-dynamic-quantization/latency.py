@@ -1,4 +1,5 @@
 """Latency of the LSTM classifier, fp32 against dynamic int8: torch.utils.benchmark, one thread, interleaved."""
+
 import copy
 import warnings
 
@@ -24,13 +25,23 @@ class DigitLSTM(nn.Module):  # the shape of lstm.py's model; latency does not de
 
 model = DigitLSTM().eval()
 with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # the deprecation warnings are shown on the post-training quantization page
-    int8 = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {nn.LSTM, nn.Linear}, dtype=torch.qint8)
+    warnings.simplefilter(
+        "ignore"
+    )  # the deprecation warnings are shown on the post-training quantization page
+    int8 = torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(model), {nn.LSTM, nn.Linear}, dtype=torch.qint8
+    )
 
-print(f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on the machine that built this page")
+print(
+    f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on "
+    "the machine that built this page"
+)
 for batch in (1, 540):
     x = torch.rand(batch, 8, 8)
-    timers = {name: benchmark.Timer("m(x)", globals={"m": m, "x": x}, num_threads=THREADS) for name, m in [("fp32", model), ("int8", int8)]}
+    timers = {
+        name: benchmark.Timer("m(x)", globals={"m": m, "x": x}, num_threads=THREADS)
+        for name, m in [("fp32", model), ("int8", int8)]
+    }
     times = {name: [] for name in timers}
     with torch.inference_mode():
         for timer in timers.values():

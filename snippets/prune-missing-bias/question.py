@@ -1,4 +1,3 @@
-import torch
 import torch.nn as nn
 import torch.nn.utils.prune as prune
 
@@ -12,8 +11,8 @@ class ConvModel(nn.Module):
 model = ConvModel()
 raised = None
 try:
-    prune.l1_unstructured(model.conv, name='bias', amount=0.3)
-except Exception as error:
+    prune.l1_unstructured(model.conv, name="bias", amount=0.3)
+except Exception as error:  # noqa: BLE001 - which exception it is, is the question
     raised = error
     print(f"{type(error).__name__}: {error}")
 

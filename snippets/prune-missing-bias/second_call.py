@@ -1,4 +1,5 @@
 """A second pruning call that fails is rolled back only in part: the layer is left pruned in name only."""
+
 import torch
 import torch.nn.utils.prune as prune
 from torch import nn
@@ -6,12 +7,28 @@ from torch import nn
 torch.manual_seed(0)
 fc = nn.Linear(4, 3)
 prune.l1_unstructured(fc, name="weight", amount=0.5)
-print("after a first call:  parameters", list(fc._parameters), "buffers", list(fc._buffers), "hooks", len(fc._forward_pre_hooks))
+print(
+    "after a first call:  parameters",
+    list(fc._parameters),
+    "buffers",
+    list(fc._buffers),
+    "hooks",
+    len(fc._forward_pre_hooks),
+)
 try:
-    prune.l1_unstructured(fc, name="weight", amount=500)  # an integer amount larger than the 12 weights
+    prune.l1_unstructured(
+        fc, name="weight", amount=500
+    )  # an integer amount larger than the 12 weights
 except ValueError as error:
     print(f"second call: {type(error).__name__}: {error}")
-print("after the failed one: parameters", list(fc._parameters), "buffers", list(fc._buffers), "hooks", len(fc._forward_pre_hooks))
+print(
+    "after the failed one: parameters",
+    list(fc._parameters),
+    "buffers",
+    list(fc._buffers),
+    "hooks",
+    len(fc._forward_pre_hooks),
+)
 
 # With no hook left, `weight` is no longer recomputed from weight_orig: it is a stale tensor.
 x = torch.randn(2, 4)
@@ -19,4 +36,7 @@ before = fc(x)
 with torch.no_grad():
     fc.weight_orig.add_(1.0)  # what an optimizer step on weight_orig would do
 print(f"check: changing weight_orig no longer changes the output: {torch.equal(fc(x), before)}")
-print(f"check: the layer is left pruned in name only (weight_orig and weight_mask kept, no hook): {hasattr(fc, 'weight_mask') and not fc._forward_pre_hooks}")
+print(
+    "check: the layer is left pruned in name only (weight_orig and weight_mask kept, no hook): "
+    f"{hasattr(fc, 'weight_mask') and not fc._forward_pre_hooks}"
+)

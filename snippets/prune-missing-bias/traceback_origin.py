@@ -2,6 +2,7 @@
 
 Each frame is printed as file, function and source line, without its line number: a torch
 release that only moves code around changes nothing here."""
+
 import traceback
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """Every public function of torch.nn.utils.prune, called once on a small layer: what each leaves behind."""
+
 import torch
 import torch.nn.utils.prune as prune
 from torch import nn
@@ -13,12 +14,12 @@ def state(layer, name="weight"):
 
 torch.manual_seed(0)
 calls = {
-    "identity": lambda l: prune.identity(l, "weight"),
-    "random_unstructured": lambda l: prune.random_unstructured(l, "weight", amount=0.5),
-    "l1_unstructured": lambda l: prune.l1_unstructured(l, "weight", amount=0.5),
-    "random_structured": lambda l: prune.random_structured(l, "weight", amount=0.5, dim=0),
-    "ln_structured": lambda l: prune.ln_structured(l, "weight", amount=0.5, n=1, dim=0),
-    "custom_from_mask": lambda l: prune.custom_from_mask(l, "weight", mask=torch.eye(4, 6)),
+    "identity": lambda layer: prune.identity(layer, "weight"),
+    "random_unstructured": lambda layer: prune.random_unstructured(layer, "weight", amount=0.5),
+    "l1_unstructured": lambda layer: prune.l1_unstructured(layer, "weight", amount=0.5),
+    "random_structured": lambda layer: prune.random_structured(layer, "weight", amount=0.5, dim=0),
+    "ln_structured": lambda layer: prune.ln_structured(layer, "weight", amount=0.5, n=1, dim=0),
+    "custom_from_mask": lambda layer: prune.custom_from_mask(layer, "weight", mask=torch.eye(4, 6)),
 }
 for name, call in calls.items():
     layer = nn.Linear(6, 4)
@@ -27,7 +28,13 @@ for name, call in calls.items():
 
 layers = [nn.Linear(6, 4), nn.Linear(4, 2)]
 prune.global_unstructured([(layer, "weight") for layer in layers], prune.L1Unstructured, amount=0.5)
-print(f"{'global_unstructured:':<21}" + "; ".join(f"{int((l.weight_mask == 0).sum())} of {l.weight.numel()} masked" for l in layers))
+print(
+    f"{'global_unstructured:':<21}"
+    + "; ".join(
+        f"{int((layer.weight_mask == 0).sum())} of {layer.weight.numel()} masked"
+        for layer in layers
+    )
+)
 
 layer = nn.Linear(6, 4)
 print(f"{'is_pruned, fresh:':<21}{prune.is_pruned(layer)}")

@@ -1,4 +1,5 @@
 """Accuracy of a digits classifier as more of its weights are pruned, with no fine-tuning, over 5 seeds."""
+
 import copy
 import statistics
 
@@ -11,9 +12,13 @@ from torch import nn
 # One thread: float sums then run in one order, so the results do not depend on the core count.
 torch.set_num_threads(1)
 X, y = load_digits(return_X_y=True)  # ships with scikit-learn: nothing is downloaded
-X_rest, X_test, y_rest, y_test = train_test_split(X / 16.0, y, test_size=0.3, random_state=0, stratify=y)
+X_rest, X_test, y_rest, y_test = train_test_split(
+    X / 16.0, y, test_size=0.3, random_state=0, stratify=y
+)
 # The amount is chosen on a validation split; the test set only reports.
-X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=0.2, random_state=0, stratify=y_rest)
+X_train, X_val, y_train, y_val = train_test_split(
+    X_rest, y_rest, test_size=0.2, random_state=0, stratify=y_rest
+)
 X_train, X_val, X_test = (torch.tensor(a, dtype=torch.float32) for a in (X_train, X_val, X_test))
 y_train, y_val, y_test = torch.tensor(y_train), torch.tensor(y_val), torch.tensor(y_test)
 SEEDS = range(5)
@@ -26,7 +31,7 @@ def train(seed, epochs=20):
     torch.manual_seed(seed)
     model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for epoch in range(epochs):
+    for _epoch in range(epochs):
         for batch in torch.randperm(len(X_train)).split(64):
             optimizer.zero_grad()
             nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
@@ -43,7 +48,9 @@ def pruned(model, amount, how):
     m = copy.deepcopy(model)
     layers = [layer for layer in m if isinstance(layer, nn.Linear)]
     if how == "global":
-        prune.global_unstructured([(layer, "weight") for layer in layers], prune.L1Unstructured, amount=amount)
+        prune.global_unstructured(
+            [(layer, "weight") for layer in layers], prune.L1Unstructured, amount=amount
+        )
     for layer in layers:
         if how == "l1":
             prune.l1_unstructured(layer, name="weight", amount=amount)
@@ -53,17 +60,22 @@ def pruned(model, amount, how):
 
 
 models = [train(seed) for seed in SEEDS]
-baseline = {split: [accuracy(m, X, y) for m in models] for split, (X, y) in {"val": (X_val, y_val), "test": (X_test, y_test)}.items()}
+baseline = {
+    split: [accuracy(m, X, y) for m in models]
+    for split, (X, y) in {"val": (X_val, y_val), "test": (X_test, y_test)}.items()
+}
 # drops[split][how][amount]: accuracy lost, one value per seed (random: the mean over its masks)
 drops = {split: {how: {} for how in methods} for split in baseline}
 for how in methods:
     for amount in amounts:
         for split, (X, y) in {"val": (X_val, y_val), "test": (X_test, y_test)}.items():
             per_seed = []
-            for seed, model in zip(SEEDS, models):
+            for seed, model in zip(SEEDS, models, strict=True):
                 if how == "random":
                     torch.manual_seed(seed)
-                    lost = statistics.mean(accuracy(pruned(model, amount, how), X, y) for _ in range(RANDOM_MASKS))
+                    lost = statistics.mean(
+                        accuracy(pruned(model, amount, how), X, y) for _ in range(RANDOM_MASKS)
+                    )
                 else:
                     lost = accuracy(pruned(model, amount, how), X, y)
                 per_seed.append(baseline[split][seed] - lost)
@@ -75,7 +87,10 @@ def cell(values):
 
 
 print(f"{len(SEEDS)} training seeds; random pruning averaged over {RANDOM_MASKS} masks per seed")
-print(f"train {len(y_train)}, validation {len(y_val)}, test {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points")
+print(
+    f"train {len(y_train)}, validation {len(y_val)}, test {len(y_test)} digits; one test "
+    f"prediction is worth {100 / len(y_test):.2f} points"
+)
 print(f"unpruned test accuracy: {cell(baseline['test']).lstrip('+')} %")
 print("each cell: test accuracy lost in points, mean ± sd over seeds")
 print()
@@ -90,21 +105,35 @@ for how in methods:
     chosen[how] = max(a for a in within if all(b in within for b in amounts if b <= a))
 print()
 for how, label in methods.items():
-    print(f"{label}: chosen on validation {chosen[how]:.2f}; on the test set it loses {cell(drops['test'][how][chosen[how]])} points")
+    print(
+        f"{label}: chosen on validation {chosen[how]:.2f}; on the test set it loses "
+        f"{cell(drops['test'][how][chosen[how]])} points"
+    )
 
 layer_sparsity = [[] for _ in range(2)]
 for model in models:
     m = pruned(model, chosen["global"], "global")
     for index, layer in enumerate(layer for layer in m if isinstance(layer, nn.Linear)):
         layer_sparsity[index].append(float((layer.weight == 0).float().mean()) * 100)
-print(f"L1 global at {chosen['global']:.2f}: layer 1 (64x128) {statistics.mean(layer_sparsity[0]):.1f}% pruned, "
-      f"layer 2 (128x10) {statistics.mean(layer_sparsity[1]):.1f}% pruned (means over seeds)")
+print(
+    f"L1 global at {chosen['global']:.2f}: layer 1 (64x128) {statistics.mean(layer_sparsity[0]):.1f}% pruned, "
+    f"layer 2 (128x10) {statistics.mean(layer_sparsity[1]):.1f}% pruned (means over seeds)"
+)
 
 mean_test = {how: {a: statistics.mean(drops["test"][how][a]) for a in amounts} for how in methods}
 print()
-print(f"claim: 5% with L1 per layer loses under 2 points on the test set: {mean_test['l1'][0.05] < 2.0}")
-print(f"claim: random pruning loses more than L1 per layer at every amount from 10%: "
-      f"{all(mean_test['random'][a] > mean_test['l1'][a] for a in amounts if a >= 0.1)}")
-print(f"caveat: L1 per layer stays within the budget up to at least 4 times the 5%: {chosen['l1'] >= 0.2}")
+print(
+    f"claim: 5% with L1 per layer loses under 2 points on the test set: {mean_test['l1'][0.05] < 2.0}"
+)
+print(
+    f"claim: random pruning loses more than L1 per layer at every amount from 10%: "
+    f"{all(mean_test['random'][a] > mean_test['l1'][a] for a in amounts if a >= 0.1)}"
+)
+print(
+    f"caveat: L1 per layer stays within the budget up to at least 4 times the 5%: {chosen['l1'] >= 0.2}"
+)
 spread = {a: statistics.stdev(drops["test"]["l1"][a]) for a in amounts}
-print(f"check: past the knee the seeds disagree more (L1 per layer, sd at 0.80 over sd at 0.20): {spread[0.8] > spread[0.2]}")
+print(
+    "check: past the knee the seeds disagree more (L1 per layer, sd at 0.80 over sd at 0.20): "
+    f"{spread[0.8] > spread[0.2]}"
+)

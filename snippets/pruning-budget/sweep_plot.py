@@ -1,4 +1,5 @@
 """The sweep of sweep.py as an SVG plot: test accuracy lost against the fraction of weights pruned."""
+
 import contextlib
 import io
 import runpy
@@ -13,7 +14,9 @@ import matplotlib.pyplot as plt
 with contextlib.redirect_stdout(io.StringIO()):
     sweep = runpy.run_path("snippets/pruning-budget/sweep.py")
 
-plt.rcParams.update({"font.size": 13, "svg.hashsalt": "pruning-budget"})  # stable ids: the same SVG every run
+plt.rcParams.update(
+    {"font.size": 13, "svg.hashsalt": "pruning-budget"}
+)  # stable ids: the same SVG every run
 fig, ax = plt.subplots(figsize=(7, 4.5))
 ax.axhspan(-1, 2, color="tab:green", alpha=0.35, label="within the 2-point budget")
 percent = [a * 100 for a in sweep["amounts"]]
@@ -21,8 +24,14 @@ for how, label in sweep["methods"].items():
     runs = [sweep["drops"]["test"][how][a] for a in sweep["amounts"]]
     mean = [statistics.mean(r) for r in runs]
     sd = [statistics.stdev(r) for r in runs]
-    line, = ax.plot(percent, mean, marker="o", label=label)
-    ax.fill_between(percent, [m - s for m, s in zip(mean, sd)], [m + s for m, s in zip(mean, sd)], color=line.get_color(), alpha=0.2)
+    (line,) = ax.plot(percent, mean, marker="o", label=label)
+    ax.fill_between(
+        percent,
+        [m - s for m, s in zip(mean, sd, strict=True)],
+        [m + s for m, s in zip(mean, sd, strict=True)],
+        color=line.get_color(),
+        alpha=0.2,
+    )
 ax.set_ylim(-1, 15)  # where the methods part ways; the curves run off the top past it
 ax.set_xlabel("weights pruned (%)")
 ax.set_ylabel("test accuracy lost (points)")
@@ -34,8 +43,13 @@ fig.tight_layout()
 svg = io.StringIO()
 # Transparent, so that the site's dark scheme can invert it (see docs/stylesheets/extra.css); no
 # metadata, so the inline SVG is valid HTML.
-fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None}, transparent=True)
-svg = svg.getvalue()[svg.getvalue().index("<svg"):]
+fig.savefig(
+    svg,
+    format="svg",
+    metadata={"Date": None, "Creator": None, "Format": None, "Type": None},
+    transparent=True,
+)
+svg = svg.getvalue()[svg.getvalue().index("<svg") :]
 alt = (
     "Line plot of test accuracy lost, in points, against the percentage of weights pruned, for L1 "
     "pruning per layer, global L1 pruning and random pruning, each a mean over 5 seeds with a band "

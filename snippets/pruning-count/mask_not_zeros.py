@@ -1,4 +1,5 @@
 """`weight == 0` counts zeros, not pruned weights: the mask is the count of what was pruned."""
+
 import torch
 import torch.nn.utils.prune as prune
 from torch import nn
@@ -11,7 +12,9 @@ with torch.no_grad():
 prune.random_unstructured(fc, name="weight", amount=0.4)
 print("layer with 25 exact zeros, random_unstructured(amount=0.4):")
 print(f"  pruned (zeros in weight_mask): {int((fc.weight_mask == 0).sum())}")
-print(f"  weight == 0:                   {int((fc.weight == 0).sum())}  (also counts kept weights that are zero)")
+print(
+    f"  weight == 0:                   {int((fc.weight == 0).sum())}  (also counts kept weights that are zero)"
+)
 
 # The question's own layer: freshly initialised weights are almost never exactly zero.
 overcounted = 0
@@ -20,4 +23,6 @@ for seed in range(100):
     fc = nn.Linear(10, 5)
     prune.l1_unstructured(fc, name="weight", amount=0.4)
     overcounted += int((fc.weight == 0).sum()) != int((fc.weight_mask == 0).sum())
-print(f"caveat: in the question's layer, weight == 0 counted more than the pruned weights (seeds 0-99): {overcounted > 0}")
+print(
+    f"caveat: in the question's layer, weight == 0 counted more than the pruned weights (seeds 0-99): {overcounted > 0}"
+)

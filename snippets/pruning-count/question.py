@@ -10,7 +10,7 @@ class SimpleModel(nn.Module):
 
 
 model = SimpleModel()
-prune.l1_unstructured(model.fc, name='weight', amount=0.4)
+prune.l1_unstructured(model.fc, name="weight", amount=0.4)
 zero_weights = torch.sum(model.fc.weight == 0).item()
 print(zero_weights)
 

@@ -1,4 +1,5 @@
 """prune.remove makes zeros permanent only until the next optimizer step: remove after fine-tuning."""
+
 import torch
 import torch.nn.utils.prune as prune
 from torch import nn
@@ -28,4 +29,7 @@ prune.l1_unstructured(late, name="weight", amount=0.4)
 fine_tune(late)  # trained with the mask in place: the pruned entries stay zero
 prune.remove(late, "weight")
 print("fine-tune, then remove: zeros left", int((late.weight == 0).sum()), "of 50")
-print(f"check: training after prune.remove regrows the zeros, training before it keeps them: {int((early.weight == 0).sum()) < 20 and int((late.weight == 0).sum()) == 20}")
+print(
+    "check: training after prune.remove regrows the zeros, training before it keeps them: "
+    f"{int((early.weight == 0).sum()) < 20 and int((late.weight == 0).sum()) == 20}"
+)

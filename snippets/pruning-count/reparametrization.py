@@ -1,4 +1,5 @@
 """What l1_unstructured leaves on the module, and what prune.remove makes permanent."""
+
 import io
 
 import torch

@@ -1,4 +1,5 @@
 """How many weights a fractional amount prunes: round(amount * n), and how repeated calls compound."""
+
 import torch
 import torch.nn.utils.prune as prune
 from torch import nn

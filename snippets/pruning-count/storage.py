@@ -1,4 +1,5 @@
 """Saved size of a pruned 512x512 weight, dense and sparse, across sparsities: where sparse pays off."""
+
 import io
 import zlib
 
@@ -23,11 +24,24 @@ for sparsity in sparsities:
     prune.remove(fc, "weight")
     weight = fc.weight.detach()
     dense = saved_bytes(weight)
-    sizes = [len(dense), len(saved_bytes(weight.to_sparse())), len(saved_bytes(weight.to_sparse_csr())), len(zlib.compress(dense))]
-    print(f"{sparsity:>8.0%}" + "".join(f"{size / 1e6:>10.2f}" for size in sizes[:3]) + f"{sizes[3] / 1e6:>13.2f}")
+    sizes = [
+        len(dense),
+        len(saved_bytes(weight.to_sparse())),
+        len(saved_bytes(weight.to_sparse_csr())),
+        len(zlib.compress(dense)),
+    ]
+    print(
+        f"{sparsity:>8.0%}"
+        + "".join(f"{size / 1e6:>10.2f}" for size in sizes[:3])
+        + f"{sizes[3] / 1e6:>13.2f}"
+    )
     if smallest_coo is None and sizes[1] < sizes[0]:
         smallest_coo = sparsity
     if smallest_csr is None and sizes[2] < sizes[0]:
         smallest_csr = sparsity
-print(f"first sparsity where COO is smaller than dense: {smallest_coo:.0%}; CSR: {smallest_csr:.0%}")
-print(f"check: sparse storage is larger than dense at the question's 40%: {smallest_coo > 0.4 and smallest_csr > 0.4}")
+print(
+    f"first sparsity where COO is smaller than dense: {smallest_coo:.0%}; CSR: {smallest_csr:.0%}"
+)
+print(
+    f"check: sparse storage is larger than dense at the question's 40%: {smallest_coo > 0.4 and smallest_csr > 0.4}"
+)

@@ -1,4 +1,5 @@
 """Latency of a 2048-wide MLP after 90% pruning: torch.utils.benchmark, one thread, interleaved."""
+
 import contextlib
 import io
 import runpy
@@ -14,8 +15,14 @@ torch.set_num_threads(THREADS)
 dense_weight = run["unstructured"][0].weight.detach()
 csr_weight = dense_weight.to_sparse_csr()
 
-print(f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on the machine that built this page")
-print(f"the smaller model does {run['smaller'][0].weight.numel() / dense_weight.numel():.0%} of the dense model's multiply-adds")
+print(
+    f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on "
+    "the machine that built this page"
+)
+print(
+    f"the smaller model does {run['smaller'][0].weight.numel() / dense_weight.numel():.0%} of "
+    "the dense model's multiply-adds"
+)
 for batch in (1, 64):
     x = torch.randn(batch, 2048)
     cases = {
@@ -27,7 +34,9 @@ for batch in (1, 64):
         "first layer, CSR matmul": ("c @ x.T", None),
     }
     timers = {
-        name: benchmark.Timer(stmt, globals={"m": m, "x": x, "w": dense_weight, "c": csr_weight}, num_threads=THREADS)
+        name: benchmark.Timer(
+            stmt, globals={"m": m, "x": x, "w": dense_weight, "c": csr_weight}, num_threads=THREADS
+        )
         for name, (stmt, m) in cases.items()
     }
     times = {name: [] for name in cases}

@@ -1,4 +1,5 @@
 """What 90% pruning does to a 2048-wide MLP's saved size: unstructured, structured, and a smaller model."""
+
 import copy
 import io
 import zlib
@@ -33,28 +34,47 @@ prune.remove(structured[0], "weight")
 # The structure removed for real: the kept rows in a smaller layer, the next layer's inputs to
 # match, and the pruned units' bias (which still passes through ReLU) folded into the next bias.
 kept = structured[0].weight.abs().sum(dim=1) != 0
-smaller = nn.Sequential(nn.Linear(2048, int(kept.sum())), nn.ReLU(), nn.Linear(int(kept.sum()), 2048)).eval()
+smaller = nn.Sequential(
+    nn.Linear(2048, int(kept.sum())), nn.ReLU(), nn.Linear(int(kept.sum()), 2048)
+).eval()
 with torch.no_grad():
     smaller[0].weight.copy_(structured[0].weight[kept])
     smaller[0].bias.copy_(structured[0].bias[kept])
     smaller[2].weight.copy_(structured[2].weight[:, kept])
-    smaller[2].bias.copy_(structured[2].bias + structured[2].weight[:, ~kept] @ torch.relu(structured[0].bias[~kept]))
+    smaller[2].bias.copy_(
+        structured[2].bias + structured[2].weight[:, ~kept] @ torch.relu(structured[0].bias[~kept])
+    )
 
 x = torch.randn(64, 2048)
 with torch.inference_mode():
     same = torch.allclose(smaller(x), structured(x), rtol=1e-4, atol=1e-4)
-print(f"first layer's weight shape: dense {list(model[0].weight.shape)}, unstructured {list(unstructured[0].weight.shape)}, "
-      f"ln_structured {list(structured[0].weight.shape)}, smaller model {list(smaller[0].weight.shape)}")
+print(
+    f"first layer's weight shape: dense {list(model[0].weight.shape)}, unstructured "
+    f"{list(unstructured[0].weight.shape)}, "
+    f"ln_structured {list(structured[0].weight.shape)}, smaller model {list(smaller[0].weight.shape)}"
+)
 print(f"check: the smaller model gives the ln_structured model's outputs: {same}")
 print()
 print("saved state_dict (torch.save), and the same bytes compressed with zlib:")
-for name, m in [("dense", model), ("90% l1_unstructured + remove", unstructured), ("90% ln_structured + remove", structured), ("smaller model", smaller)]:
+for name, m in [
+    ("dense", model),
+    ("90% l1_unstructured + remove", unstructured),
+    ("90% ln_structured + remove", structured),
+    ("smaller model", smaller),
+]:
     data = saved(m)
     print(f"  {name:<30}{mb(len(data))}  zlib {mb(len(zlib.compress(data)))}")
 csr = unstructured[0].weight.detach().to_sparse_csr()
 buffer = io.BytesIO()
 torch.save(csr, buffer)
-print(f"  {'first weight alone, as CSR':<30}{mb(buffer.tell())}  (dense, with its bias: {mb(len(saved(unstructured[0])))})")
+print(
+    f"  {'first weight alone, as CSR':<30}{mb(buffer.tell())}  (dense, with its bias: "
+    f"{mb(len(saved(unstructured[0])))})"
+)
 print()
-print(f"claim: 90% unstructured pruning makes the saved model smaller: {len(saved(unstructured)) < len(saved(model))}")
-print(f"check: removing the structure for real makes it smaller: {len(saved(smaller)) < len(saved(model)) / 1.5}")
+print(
+    f"claim: 90% unstructured pruning makes the saved model smaller: {len(saved(unstructured)) < len(saved(model))}"
+)
+print(
+    f"check: removing the structure for real makes it smaller: {len(saved(smaller)) < len(saved(model)) / 1.5}"
+)

@@ -1,4 +1,5 @@
 """What the two dynamic int8 paths do to a convolution, and where the deprecation warning sends you."""
+
 import copy
 import warnings
 
@@ -11,7 +12,9 @@ model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8 *
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    classic = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {nn.Conv2d, nn.Linear}, dtype=torch.qint8)
+    classic = torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(model), {nn.Conv2d, nn.Linear}, dtype=torch.qint8
+    )
 torchao_model = copy.deepcopy(model)
 quantize_(torchao_model, Int8DynamicActivationInt8WeightConfig())
 
@@ -20,9 +23,14 @@ for index in (0, 3):
     print(f"  [{index}] {type(classic[index]).__module__}.{type(classic[index]).__name__}")
 print("torchao quantize_(model, Int8DynamicActivationInt8WeightConfig()):")
 for index in (0, 3):
-    print(f"  [{index}] {type(torchao_model[index]).__name__}, weight stored as {type(torchao_model[index].weight).__name__}")
+    print(
+        f"  [{index}] {type(torchao_model[index]).__name__}, weight stored as "
+        f"{type(torchao_model[index].weight).__name__}"
+    )
 conv_kept = type(classic[0]) is nn.Conv2d and type(torchao_model[0].weight) is nn.Parameter
-print(f"caveat: neither dynamic int8 path quantizes the convolution, so its weights stay fp32: {conv_kept}")
+print(
+    f"caveat: neither dynamic int8 path quantizes the convolution, so its weights stay fp32: {conv_kept}"
+)
 
 print()
 print("the migration advice in quantize_dynamic's DeprecationWarning:")

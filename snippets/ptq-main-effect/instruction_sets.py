@@ -2,6 +2,7 @@
 
 oneDNN reads ONEDNN_MAX_CPU_ISA once, when it starts: the capped run is a child process. Both
 accuracies depend on the CPU, so both are printed as measured (~)."""
+
 import contextlib
 import io
 import os
@@ -23,11 +24,20 @@ with contextlib.redirect_stdout(io.StringIO()):
     run = runpy.run_path("snippets/ptq-main-effect/quantize_mlp.py")
 y_test, here = run["y_test"], run["rows"]["int8 torchao quantize_"]
 child = subprocess.run(
-    [sys.executable, THIS, "--child"], env={**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"},
-    capture_output=True, text=True, check=True,
+    [sys.executable, THIS, "--child"],
+    env={**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"},
+    capture_output=True,
+    text=True,
+    check=True,
 )
 capped = torch.tensor([int(label) for label in child.stdout.split()])
 print(f"torch CPU capability here: ~{torch.backends.cpu.get_cpu_capability()}")
-print(f"int8 torchao accuracy, oneDNN at this CPU's best: ~{(here == y_test).float().mean().item() * 100:.2f}%")
-print(f"int8 torchao accuracy, oneDNN capped at AVX2:     ~{(capped == y_test).float().mean().item() * 100:.2f}%")
-print(f"test predictions that differ between the two: ~{int((here != capped).sum())} of {len(y_test)}")
+print(
+    f"int8 torchao accuracy, oneDNN at this CPU's best: ~{(here == y_test).float().mean().item() * 100:.2f}%"
+)
+print(
+    f"int8 torchao accuracy, oneDNN capped at AVX2:     ~{(capped == y_test).float().mean().item() * 100:.2f}%"
+)
+print(
+    f"test predictions that differ between the two: ~{int((here != capped).sum())} of {len(y_test)}"
+)

@@ -1,4 +1,5 @@
 """torchao's int8 model under torch.compile (Inductor), the path torchao's CPU kernels are written for."""
+
 import copy
 
 import torch
@@ -14,11 +15,21 @@ eager = copy.deepcopy(model)
 quantize_(eager, Int8DynamicActivationInt8WeightConfig())
 compiled = torch.compile(eager, dynamic=False)  # one graph per batch size, compiled on first call
 
-print(f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on the machine that built this page")
+print(
+    f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on "
+    "the machine that built this page"
+)
 for batch in (1, 64):
     x = torch.randn(batch, 2048)
-    models = {"fp32 (eager)": model, "int8 torchao (eager)": eager, "int8 torchao (torch.compile)": compiled}
-    timers = {name: benchmark.Timer("m(x)", globals={"m": m, "x": x}, num_threads=THREADS) for name, m in models.items()}
+    models = {
+        "fp32 (eager)": model,
+        "int8 torchao (eager)": eager,
+        "int8 torchao (torch.compile)": compiled,
+    }
+    timers = {
+        name: benchmark.Timer("m(x)", globals={"m": m, "x": x}, num_threads=THREADS)
+        for name, m in models.items()
+    }
     times = {name: [] for name in models}
     with torch.inference_mode():
         for timer in timers.values():

@@ -1,4 +1,5 @@
 """Post-training int8 quantization of a small digits classifier: what is stored, its size, its accuracy."""
+
 import copy
 import io
 import warnings
@@ -14,13 +15,20 @@ torch.manual_seed(0)
 # One thread: float sums then run in one order, so the results do not depend on the core count.
 torch.set_num_threads(1)
 X, y = load_digits(return_X_y=True)  # ships with scikit-learn: nothing is downloaded
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.3, random_state=0, stratify=y)
-X_train, X_test = torch.tensor(X_train, dtype=torch.float32), torch.tensor(X_test, dtype=torch.float32)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_size=0.3, random_state=0, stratify=y
+)
+X_train, X_test = (
+    torch.tensor(X_train, dtype=torch.float32),
+    torch.tensor(X_test, dtype=torch.float32),
+)
 y_train, y_test = torch.tensor(y_train), torch.tensor(y_test)
 
-model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+model = nn.Sequential(
+    nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10)
+)
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-for epoch in range(20):
+for _epoch in range(20):
     for batch in torch.randperm(len(X_train)).split(64):
         optimizer.zero_grad()
         nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
@@ -31,14 +39,20 @@ model.eval()
 # only once per process, so whether it shows would depend on what ran before: it is left out.)
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    classic = torch.ao.quantization.quantize_dynamic(copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8)
-deprecations = sorted({str(w.message).splitlines()[0].strip() for w in caught if w.category is DeprecationWarning})
+    classic = torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(model), {nn.Linear}, dtype=torch.qint8
+    )
+deprecations = sorted(
+    {str(w.message).splitlines()[0].strip() for w in caught if w.category is DeprecationWarning}
+)
 print("deprecation warnings raised by one quantize_dynamic call:")
 for message in deprecations:
     print(f"  DeprecationWarning: {message}")
 named = tuple(int(part) for part in deprecations[0].rsplit(" ", 1)[1].rstrip(".").split("."))
 running = tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2])
-print(f"check: this torch is already past the release the warning names for removal: {running > named}")
+print(
+    f"check: this torch is already past the release the warning names for removal: {running > named}"
+)
 
 # Its successor: torchao swaps each Linear weight for an int8 tensor subclass in place.
 torchao_model = copy.deepcopy(model)
@@ -46,10 +60,15 @@ quantize_(torchao_model, Int8DynamicActivationInt8WeightConfig())
 
 print()
 print("what each int8 path stores for the first Linear(64, 256):")
-print(f"  torch.ao dynamic: weight qscheme {classic[0].weight().qscheme()}, one scale and zero point for the tensor")
+print(
+    f"  torch.ao dynamic: weight qscheme {classic[0].weight().qscheme()}, one scale and zero point for the tensor"
+)
 weight = torchao_model[0].weight
-print(f"  torchao quantize_: {type(weight).__name__}, scale shape {list(weight.scale.shape)}: one scale per row, "
-      f"{weight.act_quant_kwargs.mapping_type.name.lower()}, activations {weight.act_quant_kwargs.granularity} (per token)")
+print(
+    f"  torchao quantize_: {type(weight).__name__}, scale shape {list(weight.scale.shape)}: one scale per row, "
+    f"{weight.act_quant_kwargs.mapping_type.name.lower()}, activations "
+    f"{weight.act_quant_kwargs.granularity} (per token)"
+)
 
 
 def predictions(m):
@@ -65,29 +84,51 @@ def saved_bytes(m):
 
 def mcnemar_p(a, b):
     """Exact McNemar test: are the test examples one model gets right and the other wrong balanced?"""
-    only_a, only_b = int(((a == y_test) & (b != y_test)).sum()), int(((a != y_test) & (b == y_test)).sum())
-    return only_a + only_b, binomtest(min(only_a, only_b), only_a + only_b).pvalue if only_a + only_b else 1.0
+    only_a, only_b = (
+        int(((a == y_test) & (b != y_test)).sum()),
+        int(((a != y_test) & (b == y_test)).sum()),
+    )
+    return only_a + only_b, binomtest(
+        min(only_a, only_b), only_a + only_b
+    ).pvalue if only_a + only_b else 1.0
 
 
 # torchao's int8 matmul goes through oneDNN, whose result depends on the CPU's instruction set
 # (with and without AVX512-VNNI): its accuracy is marked ~, as measured on the machine that ran this.
 fp32_predictions, fp32_bytes = predictions(model), saved_bytes(model)
 print()
-print(f"test set: {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points")
+print(
+    f"test set: {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points"
+)
 print(f"{'model':<24}{'saved bytes':>12}{'vs fp32':>9}{'accuracy':>10}")
 rows = {}
-for name, m in [("fp32", model), ("int8 torch.ao dynamic", classic), ("int8 torchao quantize_", torchao_model)]:
+for name, m in [
+    ("fp32", model),
+    ("int8 torch.ao dynamic", classic),
+    ("int8 torchao quantize_", torchao_model),
+]:
     rows[name] = predicted = predictions(m)
     accuracy = (predicted == y_test).float().mean().item() * 100
     shown = f"~{accuracy:.2f}%" if "torchao" in name else f"{accuracy:.2f}%"
     print(f"{name:<24}{saved_bytes(m):>12}{saved_bytes(m) / fp32_bytes:>8.2f}x{shown:>10}")
 changed, p = mcnemar_p(fp32_predictions, rows["int8 torch.ao dynamic"])
-print(f"torch.ao dynamic against fp32: {changed} test examples right in one and wrong in the other, McNemar exact p = {p:.2f}")
+print(
+    f"torch.ao dynamic against fp32: {changed} test examples right in one and wrong in the "
+    f"other, McNemar exact p = {p:.2f}"
+)
 
-drops = {name: ((fp32_predictions == y_test).float().mean() - (p == y_test).float().mean()).item() * 100 for name, p in rows.items()}
+drops = {
+    name: ((fp32_predictions == y_test).float().mean() - (p == y_test).float().mean()).item() * 100
+    for name, p in rows.items()
+}
 print()
-print(f"claim: both int8 files are under a third of the fp32 file: {max(saved_bytes(classic), saved_bytes(torchao_model)) < fp32_bytes / 3}")
-print(f"claim: both int8 models are within 2 points of the fp32 accuracy: {max(drops.values()) < 2.0}")
+print(
+    "claim: both int8 files are under a third of the fp32 file: "
+    f"{max(saved_bytes(classic), saved_bytes(torchao_model)) < fp32_bytes / 3}"
+)
+print(
+    f"claim: both int8 models are within 2 points of the fp32 accuracy: {max(drops.values()) < 2.0}"
+)
 
 
 def operators_per_call(m):
@@ -106,5 +147,11 @@ fp32_ops, torchao_ops = operators_per_call(model), operators_per_call(torchao_mo
 quantizing = [name for name in torchao_ops if name.startswith("torchao::")]
 print()
 print(f"operators per forward pass, fp32: {len(fp32_ops)} ({', '.join(sorted(set(fp32_ops)))})")
-print(f"activation-quantizing operators per forward pass, eager torchao: {len(quantizing)} ({', '.join(sorted(set(quantizing)))})")
-print(f"caveat: eager torchao does extra work on every call, quantizing each activation anew: {len(torchao_ops) > len(fp32_ops) and len(quantizing) > 0}")
+print(
+    f"activation-quantizing operators per forward pass, eager torchao: {len(quantizing)} "
+    f"({', '.join(sorted(set(quantizing)))})"
+)
+print(
+    "caveat: eager torchao does extra work on every call, quantizing each activation anew: "
+    f"{len(torchao_ops) > len(fp32_ops) and len(quantizing) > 0}"
+)

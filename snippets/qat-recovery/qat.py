@@ -1,5 +1,6 @@
 """PTQ against quantization-aware training (torchao QATConfig: prepare, train, convert), with an
 fp32 control trained for the same extra epochs, over 5 seeds."""
+
 import copy
 import statistics
 
@@ -13,8 +14,13 @@ from torchao.quantization.qat import QATConfig
 # One thread: float sums then run in one order, so the results do not depend on the core count.
 torch.set_num_threads(1)
 X, y = load_digits(return_X_y=True)  # ships with scikit-learn: nothing is downloaded
-X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.3, random_state=0, stratify=y)
-X_train, X_test = torch.tensor(X_train, dtype=torch.float32), torch.tensor(X_test, dtype=torch.float32)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16.0, y, test_size=0.3, random_state=0, stratify=y
+)
+X_train, X_test = (
+    torch.tensor(X_train, dtype=torch.float32),
+    torch.tensor(X_test, dtype=torch.float32),
+)
 y_train, y_test = torch.tensor(y_train), torch.tensor(y_test)
 SEEDS, EPOCHS, EXTRA = range(5), 20, 10
 # int2 weights, one scale per output channel; int8 activations, quantized per token at run time.
@@ -25,7 +31,7 @@ def train(model, epochs, seed):
     torch.manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
-    for epoch in range(epochs):
+    for _epoch in range(epochs):
         for batch in torch.randperm(len(X_train)).split(64):
             optimizer.zero_grad()
             nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
@@ -44,30 +50,57 @@ def quantized(model):
     return model
 
 
-rows = {name: [] for name in ("fp32", "PTQ int2", f"fp32 + {EXTRA} epochs", "  then PTQ int2", f"QAT int2 ({EXTRA} epochs)")}
+rows = {
+    name: []
+    for name in (
+        "fp32",
+        "PTQ int2",
+        f"fp32 + {EXTRA} epochs",
+        "  then PTQ int2",
+        f"QAT int2 ({EXTRA} epochs)",
+    )
+}
 for seed in SEEDS:
     torch.manual_seed(seed)
     model = train(nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10)), EPOCHS, seed)
     control = train(copy.deepcopy(model), EXTRA, seed + 100)
     qat = copy.deepcopy(model)
-    quantize_(qat, QATConfig(INT2, step="prepare"))  # fake-quantizes weights and activations while training
+    quantize_(
+        qat, QATConfig(INT2, step="prepare")
+    )  # fake-quantizes weights and activations while training
     train(qat, EXTRA, seed + 100)
     quantize_(qat, QATConfig(INT2, step="convert"))  # the real int2 weights
-    for name, m in zip(rows, (model, quantized(model), control, quantized(control), qat)):
+    for name, m in zip(
+        rows, (model, quantized(model), control, quantized(control), qat), strict=True
+    ):
         rows[name].append(accuracy(m))
 mean = {name: statistics.mean(values) for name, values in rows.items()}
 
-print(f"test set: {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points")
-print(f"weights after convert: {type(qat[0].weight).__name__}; test accuracy %, mean ± sd over {len(SEEDS)} seeds")
+print(
+    f"test set: {len(y_test)} digits; one test prediction is worth {100 / len(y_test):.2f} points"
+)
+print(
+    f"weights after convert: {type(qat[0].weight).__name__}; test accuracy %, mean ± sd over {len(SEEDS)} seeds"
+)
 for name, values in rows.items():
     print(f"  {name:<26}{mean[name]:6.2f} ± {statistics.stdev(values):.2f}")
 ptq_loss = mean["fp32"] - mean["PTQ int2"]
 print()
-print(f"PTQ lost {ptq_loss:.2f} points; QAT ends {mean[f'QAT int2 ({EXTRA} epochs)'] - mean['fp32']:+.2f} against the "
-      f"original fp32 model, and {mean[f'QAT int2 ({EXTRA} epochs)'] - mean[f'fp32 + {EXTRA} epochs']:+.2f} against the control")
+print(
+    f"PTQ lost {ptq_loss:.2f} points; QAT ends {mean[f'QAT int2 ({EXTRA} epochs)'] - mean['fp32']:+.2f} against the "
+    "original fp32 model, and "
+    f"{mean[f'QAT int2 ({EXTRA} epochs)'] - mean[f'fp32 + {EXTRA} epochs']:+.2f} against the control"
+)
 print(f"check: this set-up has a real PTQ gap, over 1 point: {ptq_loss > 1.0}")
-print(f"claim: QAT recovers what PTQ lost, within 1 point of the fp32 control trained as long: "
-      f"{mean[f'QAT int2 ({EXTRA} epochs)'] > mean[f'fp32 + {EXTRA} epochs'] - 1.0}")
-gain, control_gain = mean[f"QAT int2 ({EXTRA} epochs)"] - mean["fp32"], mean[f"fp32 + {EXTRA} epochs"] - mean["fp32"]
-print(f"caveat: much of QAT's lead over the original fp32 model is the extra training, which the control gets too: "
-      f"{gain > 0 and control_gain >= gain / 2}")
+print(
+    f"claim: QAT recovers what PTQ lost, within 1 point of the fp32 control trained as long: "
+    f"{mean[f'QAT int2 ({EXTRA} epochs)'] > mean[f'fp32 + {EXTRA} epochs'] - 1.0}"
+)
+gain, control_gain = (
+    mean[f"QAT int2 ({EXTRA} epochs)"] - mean["fp32"],
+    mean[f"fp32 + {EXTRA} epochs"] - mean["fp32"],
+)
+print(
+    f"caveat: much of QAT's lead over the original fp32 model is the extra training, which the control gets too: "
+    f"{gain > 0 and control_gain >= gain / 2}"
+)

@@ -3,6 +3,7 @@
 Found by parsing the snippets, never kept by hand. The pruning functions are taken from
 `torch.nn.utils.prune` itself, so a torch release that adds one shows up as uncalled.
 """
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,13 @@ from pathlib import Path
 
 # The quantization entry points the pages discuss; torchao's `quantize_` configurations are
 # found in the snippets themselves (every name imported from torchao ending in "Config").
-QUANTIZATION_ENTRY_POINTS = ("quantize_dynamic", "prepare_pt2e", "convert_pt2e", "quantize_", "QATConfig")
+QUANTIZATION_ENTRY_POINTS = (
+    "quantize_dynamic",
+    "prepare_pt2e",
+    "convert_pt2e",
+    "quantize_",
+    "QATConfig",
+)
 
 
 def prune_functions(module=None) -> list[str]:
@@ -20,8 +27,11 @@ def prune_functions(module=None) -> list[str]:
     if module is None:
         import torch.nn.utils.prune as module
     return [
-        name for name, value in vars(module).items()
-        if inspect.isfunction(value) and value.__module__ == module.__name__ and not name.startswith("_")
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and value.__module__ == module.__name__
+        and not name.startswith("_")
     ]
 
 
@@ -57,13 +67,20 @@ def torchao_configs(source: str) -> set[str]:
 def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict[str, list[str]]]:
     """{"torch.nn.utils.prune": {function: [snippet, ...]}, "quantization": {entry point: [snippet, ...]}}."""
     prune_names = prune_functions() if prune_names is None else prune_names
-    sources = {p.relative_to(project).as_posix(): p.read_text(encoding="utf-8") for p in sorted(project.glob("snippets/*/*.py"))}
-    configs = sorted(set().union(*(torchao_configs(s) for s in sources.values()))) if sources else []
+    sources = {
+        p.relative_to(project).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(project.glob("snippets/*/*.py"))
+    }
+    configs = (
+        sorted(set().union(*(torchao_configs(s) for s in sources.values()))) if sources else []
+    )
     # Each snippet parsed once: what it reaches through torch.nn.utils.prune, and every name it uses.
     reached = {path: (prune_calls(source), names_used(source)) for path, source in sources.items()}
     found: dict[str, dict[str, list[str]]] = {"torch.nn.utils.prune": {}, "quantization": {}}
     for name in prune_names:
-        found["torch.nn.utils.prune"][name] = [path for path, (pruned, _) in reached.items() if name in pruned]
+        found["torch.nn.utils.prune"][name] = [
+            path for path, (pruned, _) in reached.items() if name in pruned
+        ]
     for name in [*QUANTIZATION_ENTRY_POINTS, *configs]:
         found["quantization"][name] = [path for path, (_, used) in reached.items() if name in used]
     return found
@@ -75,25 +92,34 @@ def prune_calls(source: str) -> set[str]:
     aliases, called = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            aliases.update(a.asname for a in node.names if a.name == "torch.nn.utils.prune" and a.asname)
+            aliases.update(
+                a.asname for a in node.names if a.name == "torch.nn.utils.prune" and a.asname
+            )
         elif isinstance(node, ast.ImportFrom) and node.module == "torch.nn.utils":
             aliases.update(a.asname or a.name for a in node.names if a.name == "prune")
         elif isinstance(node, ast.ImportFrom) and node.module == "torch.nn.utils.prune":
             called.update(a.name for a in node.names)
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            if isinstance(node.value, ast.Name) and node.value.id in aliases:
-                called.add(node.attr)
-            elif ast.unparse(node.value) == "torch.nn.utils.prune":
-                called.add(node.attr)
+        if isinstance(node, ast.Attribute) and (
+            (isinstance(node.value, ast.Name) and node.value.id in aliases)
+            or ast.unparse(node.value) == "torch.nn.utils.prune"
+        ):
+            called.add(node.attr)
     return called
 
 
 def uncalled(found: dict[str, dict[str, list[str]]]) -> list[str]:
-    return [f"{group}.{name}" for group, names in found.items() for name, snippets in names.items() if not snippets]
+    return [
+        f"{group}.{name}"
+        for group, names in found.items()
+        for name, snippets in names.items()
+        if not snippets
+    ]
 
 
-def markdown(found: dict[str, dict[str, list[str]]], pages_of: dict[str, list[tuple[str, str]]]) -> str:
+def markdown(
+    found: dict[str, dict[str, list[str]]], pages_of: dict[str, list[tuple[str, str]]]
+) -> str:
     """The index page: each name, with the snippets that call it and the pages that show them."""
     lines = [
         "# API index",
@@ -103,7 +129,11 @@ def markdown(found: dict[str, dict[str, list[str]]], pages_of: dict[str, list[tu
         "the snippets when the site is built.",
     ]
     for group, names in found.items():
-        lines += ["", f"## `{group}`" if group != "quantization" else "## Quantization entry points", ""]
+        lines += [
+            "",
+            f"## `{group}`" if group != "quantization" else "## Quantization entry points",
+            "",
+        ]
         lines += ["| Name | Called by |", "| --- | --- |"]
         for name, snippets in names.items():
             cells = []

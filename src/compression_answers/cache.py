@@ -7,6 +7,7 @@ entry also lists every file of the project the run read, with its hash: a snippe
 temporary file, then `os.replace`), so two builds in one checkout share the cache safely, and an
 entry that cannot be read is a miss that the next run rewrites.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,9 @@ class Cache:
             entry = json.loads((self.directory / f"{entry_key}.json").read_text(encoding="utf-8"))
             ran = Ran(entry["output"], dict(entry["read"]))
         except (OSError, ValueError, KeyError, TypeError):
-            return None  # missing, unreadable or malformed: a miss, rewritten by the run that follows
+            return (
+                None  # missing, unreadable or malformed: a miss, rewritten by the run that follows
+            )
         if any(file_hash(self.project / name) != digest for name, digest in ran.read.items()):
             return None
         return ran

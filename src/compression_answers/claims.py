@@ -12,19 +12,26 @@ a claim that is False makes the usual answer wrong; otherwise a caveat that is T
 with a caveat; otherwise it holds. A check does not touch the verdict: the prose relies on it,
 so one that is False fails the build.
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-CHECKED_LINE = re.compile(r"^(?P<kind>claim|caveat|check): (?P<statement>.+): (?P<value>True|False)$")
+CHECKED_LINE = re.compile(
+    r"^(?P<kind>claim|caveat|check): (?P<statement>.+): (?P<value>True|False)$"
+)
 # A line that starts like a checked line but does not end in a truth value is a mistake, not prose.
 LOOKS_CHECKED = re.compile(r"^(claim|caveat|check): ")
 
 HOLDS, CAVEAT, WRONG = "holds", "holds, with a caveat", "wrong"
 VERDICTS = (HOLDS, CAVEAT, WRONG)
 ADMONITION = {HOLDS: "success", CAVEAT: "warning", WRONG: "failure"}
-TITLE = {HOLDS: "The usual answer holds", CAVEAT: "The usual answer holds, with a caveat", WRONG: "The usual answer is wrong"}
+TITLE = {
+    HOLDS: "The usual answer holds",
+    CAVEAT: "The usual answer holds, with a caveat",
+    WRONG: "The usual answer is wrong",
+}
 CHOICE = {HOLDS: "It holds", CAVEAT: "It holds, with a caveat", WRONG: "It is wrong"}
 
 
@@ -52,9 +59,13 @@ def checked_lines(output: str, snippet: str) -> list[Checked]:
     for line in output.splitlines():
         match = CHECKED_LINE.match(line)
         if match:
-            found.append(Checked(match["kind"], match["statement"], match["value"] == "True", snippet))
+            found.append(
+                Checked(match["kind"], match["statement"], match["value"] == "True", snippet)
+            )
         elif LOOKS_CHECKED.match(line):
-            raise BadCheckedLine(f"{snippet} printed {line!r}: a checked line ends in ': True' or ': False'")
+            raise BadCheckedLine(
+                f"{snippet} printed {line!r}: a checked line ends in ': True' or ': False'"
+            )
     return found
 
 

@@ -6,6 +6,7 @@ which versions; it exits non-zero when any did, or when nothing was tested.
 The weekly drift workflow appends the report to `$GITHUB_STEP_SUMMARY`; its non-zero exit fails
 the job, and GitHub notifies on a failed scheduled run.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,12 +43,16 @@ def _snippet_of(name: str) -> str | None:
 def read(junit: Path) -> Report:
     report = Report()
     if not junit.is_file():
-        report.nothing_ran = f"there is no JUnit report at {junit}: the tests did not run (see the steps before)"
+        report.nothing_ran = (
+            f"there is no JUnit report at {junit}: the tests did not run (see the steps before)"
+        )
         return report
     try:
-        root = ET.parse(junit).getroot()
+        root = ET.parse(junit).getroot()  # noqa: S314 - pytest's report, written by the same job
     except ET.ParseError as error:
-        report.nothing_ran = f"the JUnit report {junit} is not XML ({error}): the test run did not finish"
+        report.nothing_ran = (
+            f"the JUnit report {junit} is not XML ({error}): the test run did not finish"
+        )
         return report
     for case in root.iter("testcase"):
         report.tests += 1
@@ -67,11 +72,16 @@ def read(junit: Path) -> Report:
         text = problem.get("message", "") if not (problem.text or "").strip() else problem.text
         where = snippet or f"{case.get('classname', '')}::{name}"
         if snippet and DRIFTED in text:
-            report.drifted[snippet] = text.split("\n", 1)[1].split("\nIf the change is intended", 1)[0]
+            report.drifted[snippet] = text.split("\n", 1)[1].split(
+                "\nIf the change is intended", 1
+            )[0]
         else:
             report.failed[where] = text.strip()
     if report.snippets_tested == 0:
-        report.nothing_ran = f"the JUnit report {junit} holds {report.tests} tests and no snippet's: nothing was compared"
+        report.nothing_ran = (
+            f"the JUnit report {junit} holds {report.tests} tests and no snippet's: "
+            "nothing was compared"
+        )
     return report
 
 
@@ -79,13 +89,21 @@ def markdown(report: Report) -> str:
     versions = report.versions
     against = (
         f"torch {versions.get('torch', '?')}"
-        + ("" if versions.get("torch build", "none") == "none" else f" (+{versions['torch build']})")
+        + (
+            ""
+            if versions.get("torch build", "none") == "none"
+            else f" (+{versions['torch build']})"
+        )
         + f", torchao {versions.get('torchao', '?')}, Python {versions.get('python', '?')}"
     )
     lines = [f"## Snippets against {against if versions else 'unknown versions'}", ""]
     if report.nothing_ran:
         return "\n".join([*lines, f"**Nothing was tested:** {report.nothing_ran}.", ""])
-    unchanged = report.snippets_tested - len(report.drifted) - sum(1 for k in report.failed if k.startswith("snippets/"))
+    unchanged = (
+        report.snippets_tested
+        - len(report.drifted)
+        - sum(1 for k in report.failed if k.startswith("snippets/"))
+    )
     lines += [
         f"{report.snippets_tested} snippets tested: {len(report.drifted)} drifted, "
         f"{sum(1 for k in report.failed if k.startswith('snippets/'))} failed, {unchanged} unchanged; "
@@ -101,7 +119,10 @@ def markdown(report: Report) -> str:
         for where, reason in sorted(report.failed.items()):
             shown = reason.splitlines()
             if len(shown) > REPORTED_LINES:
-                shown = [*shown[:REPORTED_LINES], f"… {len(shown) - REPORTED_LINES} more lines in the log"]
+                shown = [
+                    *shown[:REPORTED_LINES],
+                    f"… {len(shown) - REPORTED_LINES} more lines in the log",
+                ]
             lines += [f"#### `{where}`", "", "```text", *shown, "```", ""]
     if report.exit_code == 0:
         lines += ["No recorded output changed, and every snippet ran.", ""]
@@ -110,8 +131,14 @@ def markdown(report: Report) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("junit", type=Path, help="pytest's --junitxml report of tests/test_snippets.py")
-    parser.add_argument("--summary", type=Path, help="a file to append the markdown report to ($GITHUB_STEP_SUMMARY)")
+    parser.add_argument(
+        "junit", type=Path, help="pytest's --junitxml report of tests/test_snippets.py"
+    )
+    parser.add_argument(
+        "--summary",
+        type=Path,
+        help="a file to append the markdown report to ($GITHUB_STEP_SUMMARY)",
+    )
     args = parser.parse_args(argv)
     report = read(args.junit)
     text = markdown(report)

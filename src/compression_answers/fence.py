@@ -11,6 +11,7 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
   logged as a warning, which fails a strict build. Anything else that goes wrong here raises
   `SuperFencesException`, the one exception superfences does not swallow: the build stops.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,23 +41,33 @@ def refuse(message: str, title: str = "") -> SuperFencesException:
     return SuperFencesException(f"{where(title)}: {message}")
 
 
-def validator(language: str, inputs: dict[str, str], options: dict[str, Any], attrs: dict[str, Any], md) -> bool:
+def validator(
+    language: str, inputs: dict[str, str], options: dict[str, Any], attrs: dict[str, Any], md
+) -> bool:
     """Accept a block markdown-exec would execute, once its options are ours; refuse the others loudly."""
     if inputs.get("exec", "no").lower() not in TRUE:
         return False  # a plain code block, highlighted as usual
     title = inputs.get("title", "")
     if language not in {"python", "py"}:
-        raise refuse(f"an executed {language!r} block: only Python snippets execute on this site", title)
+        raise refuse(
+            f"an executed {language!r} block: only Python snippets execute on this site", title
+        )
     unsupported = sorted(set(inputs) - SUPPORTED)
     if unsupported:
-        raise refuse(f"{title or 'an executed block'}: option {', '.join(unsupported)} is not supported here "
-                     f"(supported: {', '.join(sorted(SUPPORTED))})", title)
+        raise refuse(
+            f"{title or 'an executed block'}: option {', '.join(unsupported)} is not supported here "
+            f"(supported: {', '.join(sorted(SUPPORTED))})",
+            title,
+        )
     return markdown_exec.validator(language, inputs, options, attrs, md)
 
 
 def _file_code(title: str) -> str:
     if not SNIPPET_PATH.fullmatch(title):
-        raise refuse(f'an executed block needs title="snippets/<slug>/<name>.py", the file it runs; got {title!r}', title)
+        raise refuse(
+            f'an executed block needs title="snippets/<slug>/<name>.py", the file it runs; got {title!r}',
+            title,
+        )
     current = runs.current()
     path = current.project / title
     if not path.is_file():
@@ -64,20 +75,29 @@ def _file_code(title: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def formatter(src: str, language: str, css_class: str, options: dict[str, Any], md, **kwargs: Any) -> str:
+def formatter(
+    src: str, language: str, css_class: str, options: dict[str, Any], md, **kwargs: Any
+) -> str:
     """Run the block's snippet and render it with markdown-exec."""
     title = options.get("extra", {}).get("title", "")
     try:
         code = _file_code(title)
         if src.strip("\n") != code.strip("\n"):
-            raise refuse(f"the block titled {title} holds other code than the file: "
-                         f'write it as one line, --8<-- "{title}"', title)
+            raise refuse(
+                f"the block titled {title} holds other code than the file: "
+                f'write it as one line, --8<-- "{title}"',
+                title,
+            )
 
         def run(_code: str, returncode: int = 0, **_: Any) -> str:
             try:
-                return runs.current().output(title, returncode=returncode, width=options.get("width") or None)
+                return runs.current().output(
+                    title, returncode=returncode, width=options.get("width") or None
+                )
             except SnippetFailed as error:
-                raise markdown_exec.ExecutionError(markdown_exec.code_block("text", str(error))) from None
+                raise markdown_exec.ExecutionError(
+                    markdown_exec.code_block("text", str(error))
+                ) from None
 
         html = markdown_exec.base_format(language="python", run=run, code=code, md=md, **options)
         current = runs.current()
@@ -87,4 +107,6 @@ def formatter(src: str, language: str, css_class: str, options: dict[str, Any], 
     except SuperFencesException:
         raise
     except Exception as error:  # noqa: BLE001 - a fault of the runner or the cache must stop the build
-        raise refuse(f"{title}: the runner failed: {type(error).__name__}: {error}", title) from error
+        raise refuse(
+            f"{title}: the runner failed: {type(error).__name__}: {error}", title
+        ) from error

@@ -3,6 +3,7 @@
 One code cell per snippet, in page order: never a copy kept by hand. It is served as
 `notebooks/<slug>.ipynb`, and the page links to it at the top of its evidence.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,11 @@ NOTEBOOKS = "notebooks"
 
 
 def question_pages(docs: Path) -> list[Path]:
-    return [page for page in sorted(docs.rglob("*.md")) if is_question_page(page.relative_to(docs).as_posix())]
+    return [
+        page
+        for page in sorted(docs.rglob("*.md"))
+        if is_question_page(page.relative_to(docs).as_posix())
+    ]
 
 
 def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
@@ -32,14 +37,32 @@ def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
         )
     ]
     # A missing file is reported, with its page and line, by executed_snippets.py.
-    codes = {path: (project / path).read_text(encoding="utf-8") for path in snippets if (project / path).is_file()}
+    codes = {
+        path: (project / path).read_text(encoding="utf-8")
+        for path in snippets
+        if (project / path).is_file()
+    }
     # A snippet that runs another one with runpy needs that file on disk, beside the notebook.
-    needed = sorted({path for code in codes.values() for path in SNIPPET_PATH.findall(code) if (project / path).is_file()})
+    needed = sorted(
+        {
+            path
+            for code in codes.values()
+            for path in SNIPPET_PATH.findall(code)
+            if (project / path).is_file()
+        }
+    )
     if needed:
-        lines = ["# Later cells run these snippet files with runpy: write them next to this notebook.", "from pathlib import Path", ""]
+        lines = [
+            "# Later cells run these snippet files with runpy: write them next to this notebook.",
+            "from pathlib import Path",
+            "",
+        ]
         for path in needed:
             code = (project / path).read_text(encoding="utf-8")
-            lines += [f'Path("{path}").parent.mkdir(parents=True, exist_ok=True)', f'Path("{path}").write_text({code!r})']
+            lines += [
+                f'Path("{path}").parent.mkdir(parents=True, exist_ok=True)',
+                f'Path("{path}").write_text({code!r})',
+            ]
         cells.append(nbformat.v4.new_code_cell("\n".join(lines), metadata={"setup": True}))
     for path, code in codes.items():
         cells.append(nbformat.v4.new_markdown_cell(f"`{path}`"))
@@ -47,7 +70,11 @@ def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"  # not random: the same files make the same notebook
     notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return notebook
 
 

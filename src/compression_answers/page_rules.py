@@ -3,6 +3,7 @@
 The MkDocs hook logs these problems (a strict build fails on them), and a test runs the same
 rules over `docs/`, so that a build without the hook (Zensical) is held to them too.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,7 +16,8 @@ SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
 # An executed block that includes a snippet, in any fence and at any indentation: what the build
 # starts early. The fence itself checks every executed block, whatever its form.
 EXECUTED_INCLUDE = re.compile(
-    r"""^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?:python|py)\b(?P<options>[^\n]*\bexec=["']?(?:on|1|true|yes)\b[^\n]*)\n"""
+    r"""^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?:python|py)\b"""
+    r"""(?P<options>[^\n]*\bexec=["']?(?:on|1|true|yes)\b[^\n]*)\n"""
     r"""(?P=indent)--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*\n(?P=indent)(?P=fence)[ \t]*$""",
     re.MULTILINE,
 )
@@ -59,10 +61,15 @@ def executed_includes(source: str) -> list[Include]:
     for match in EXECUTED_INCLUDE.finditer(source):
         options = dict(OPTION.findall(match["options"]))
         try:
-            returncode, width = int(options.get("returncode", 0)), int(options.get("width", 0)) or None
+            returncode, width = (
+                int(options.get("returncode", 0)),
+                int(options.get("width", 0)) or None,
+            )
         except ValueError:
             returncode, width = 0, None  # the fence refuses it, with its page and line
-        found.append(Include(match["path"], line_of(source, match.start("path")), returncode, width))
+        found.append(
+            Include(match["path"], line_of(source, match.start("path")), returncode, width)
+        )
     return found
 
 
@@ -72,14 +79,23 @@ def problems(src_path: str, source: str, project: Path) -> list[Problem]:
     for include in INCLUDE_LINE.finditer(source):
         path, line = include["path"], line_of(source, include.start())
         if not SNIPPET_PATH.fullmatch(path) and path.startswith("snippets/"):
-            found.append(Problem(line, f"includes {path}: snippets live at snippets/<slug>/<name>.py"))
+            found.append(
+                Problem(line, f"includes {path}: snippets live at snippets/<slug>/<name>.py")
+            )
         if not (project / path).is_file():
             found.append(Problem(line, f"includes {path}, which does not exist"))
     if is_question_page(src_path):
         for part, pattern in QUESTION_PAGE_PARTS.items():
             if not pattern.search(source):
-                found.append(Problem(1, f"a question page needs {part} ({pattern.pattern.strip('^$')})"))
+                found.append(
+                    Problem(1, f"a question page needs {part} ({pattern.pattern.strip('^$')})")
+                )
         _, meta = get_data(source)
         if not meta.get("short_answer"):
-            found.append(Problem(1, "a question page needs `short_answer:` in its front matter, for the home page"))
+            found.append(
+                Problem(
+                    1,
+                    "a question page needs `short_answer:` in its front matter, for the home page",
+                )
+            )
     return found

@@ -1,5 +1,6 @@
 """What the build writes into a question page from its runs: the verdict, the prediction's key,
 and the home page's table of questions. Strings in, strings (or a PageProblem) out."""
+
 from __future__ import annotations
 
 import re
@@ -27,9 +28,14 @@ class PageProblem(ValueError):
 def declared_verdict(markdown: str) -> re.Match:
     match = DECLARED_VERDICT.search(markdown)
     if match is None:
-        raise PageProblem('a question page needs its verdict as `!!! verdict "<verdict>"` under "## Verdict"')
+        raise PageProblem(
+            'a question page needs its verdict as `!!! verdict "<verdict>"` under "## Verdict"'
+        )
     if match["name"] not in VERDICTS:
-        raise PageProblem(f"the verdict {match['name']!r} is none of {', '.join(map(repr, VERDICTS))}", match.start())
+        raise PageProblem(
+            f"the verdict {match['name']!r} is none of {', '.join(map(repr, VERDICTS))}",
+            match.start(),
+        )
     return match
 
 
@@ -75,7 +81,9 @@ def mark_prediction(markdown: str, decided: Verdict) -> str:
         )
     right = CHOICE[decided.name]
     if right not in [c["text"] for c in choices]:
-        raise PageProblem(f"the prediction offers no choice {right!r}, which the runs decide", prediction.start())
+        raise PageProblem(
+            f"the prediction offers no choice {right!r}, which the runs decide", prediction.start()
+        )
     body = CHOICE_LINE.sub(lambda c: f"- [x] {right}" if c["text"] == right else c[0], body)
     return markdown[: prediction.start("body")] + body + markdown[prediction.end("body") :]
 

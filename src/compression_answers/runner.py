@@ -8,9 +8,11 @@ codes, and under a size limit. A file it added, changed or deleted in its copy o
 a failure that names the file. The files of the project it read are reported, so that a cache can
 tell when an output is stale.
 """
+
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import importlib
 import json
@@ -31,7 +33,16 @@ from pathlib import Path
 from compression_answers.settings import OUTPUT_LIMIT_BYTES
 
 # What a scratch copy of the project leaves out: nothing a snippet may read lives there.
-NOT_COPIED = {".git", ".venv", "site", ".cache", "node_modules", "artifacts", "__pycache__", ".pytest_cache"}
+NOT_COPIED = {
+    ".git",
+    ".venv",
+    "site",
+    ".cache",
+    "node_modules",
+    "artifacts",
+    "__pycache__",
+    ".pytest_cache",
+}
 ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
 DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
 
@@ -57,7 +68,9 @@ def snippet_file(project: Path, path: str) -> Path:
     """The snippet's file, which must lie inside the project, links resolved; raises SnippetFailed."""
     resolved = (project / path).resolve()
     if not resolved.is_relative_to(project.resolve()):
-        raise SnippetFailed(f"{path} resolves to {resolved}, outside the project: only files of the project run")
+        raise SnippetFailed(
+            f"{path} resolves to {resolved}, outside the project: only files of the project run"
+        )
     if not resolved.is_file():
         raise SnippetFailed(f"{path} does not exist")
     return resolved
@@ -66,15 +79,21 @@ def snippet_file(project: Path, path: str) -> Path:
 def text_of(stdout: bytes, path: str) -> str:
     """A snippet's output as text; raises SnippetFailed for what a page must not show."""
     if len(stdout) > OUTPUT_LIMIT_BYTES:
-        raise SnippetFailed(f"{path} printed {len(stdout):,} bytes, over the limit of {OUTPUT_LIMIT_BYTES:,}")
+        raise SnippetFailed(
+            f"{path} printed {len(stdout):,} bytes, over the limit of {OUTPUT_LIMIT_BYTES:,}"
+        )
     try:
         text = stdout.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SnippetFailed(f"{path} printed bytes that are not UTF-8 (at byte {error.start}): print text") from None
+        raise SnippetFailed(
+            f"{path} printed bytes that are not UTF-8 (at byte {error.start}): print text"
+        ) from None
     escape = ESCAPE_CODE.search(text)
     if escape:
         line = text.count("\n", 0, escape.start()) + 1
-        raise SnippetFailed(f"{path} printed a terminal escape code ({escape[0]!r}) on output line {line}: print plain text")
+        raise SnippetFailed(
+            f"{path} printed a terminal escape code ({escape[0]!r}) on output line {line}: print plain text"
+        )
     return text
 
 
@@ -83,7 +102,9 @@ def traceback_only(stderr: str) -> str:
     start = stderr.rfind("Traceback (most recent call last):")
     if start < 0:
         return stderr
-    before = stderr[:start].rstrip("\n").splitlines()[-3:]  # e.g. torchao's "Skipping import of cpp extensions"
+    before = (
+        stderr[:start].rstrip("\n").splitlines()[-3:]
+    )  # e.g. torchao's "Skipping import of cpp extensions"
     return "\n".join([*before, stderr[start:]]) if before else stderr[start:]
 
 
@@ -116,7 +137,12 @@ def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
         if entry.name in NOT_COPIED:
             continue
         if entry.is_dir():
-            shutil.copytree(entry, scratch / entry.name, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
+            shutil.copytree(
+                entry,
+                scratch / entry.name,
+                symlinks=True,
+                ignore=shutil.ignore_patterns(*NOT_COPIED),
+            )
         else:
             shutil.copy2(entry, scratch / entry.name, follow_symlinks=False)
     return scratch
@@ -144,7 +170,9 @@ def tree_state(root: Path) -> dict[str, tuple[int, int]]:
 def changes(before: dict, after: dict) -> list[str]:
     added = [f"added {p}" for p in sorted(after.keys() - before.keys())]
     deleted = [f"deleted {p}" for p in sorted(before.keys() - after.keys())]
-    changed = [f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]]
+    changed = [
+        f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]
+    ]
     return added + deleted + changed
 
 
@@ -152,7 +180,9 @@ def changes(before: dict, after: dict) -> list[str]:
 _forking = threading.Lock()
 
 
-def _child(path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None) -> None:
+def _child(
+    path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None
+) -> None:
     """In the forked child: become `python <path>` in the scratch copy, run, and exit without returning."""
     code = 1
     imported_before = set(sys.modules)
@@ -162,10 +192,8 @@ def _child(path: str, scratch: Path, status_fd: int, threads: int | None, width:
         keep = {0, 1, 2, status_fd}
         for fd in map(int, os.listdir("/proc/self/fd")):
             if fd not in keep:
-                try:
+                with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
                     os.close(fd)
-                except OSError:
-                    pass
         os.chdir(scratch)
         sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
@@ -205,7 +233,11 @@ def _child(path: str, scratch: Path, status_fd: int, threads: int | None, width:
             traceback.print_exception(type(error), error, tb)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
-        report = {"modules": sorted(set(sys.modules) - imported_before), "read": sorted(read), "code": code}
+        report = {
+            "modules": sorted(set(sys.modules) - imported_before),
+            "read": sorted(read),
+            "code": code,
+        }
         os.write(status_fd, DONE + json.dumps(report).encode())
     finally:
         os._exit(code)
@@ -223,7 +255,12 @@ def _describe_exit(status: int) -> str:
 
 
 def run_snippet(
-    path: str, project: Path, timeout: float, threads: int | None = None, returncode: int = 0, width: int | None = None,
+    path: str,
+    project: Path,
+    timeout: float,
+    threads: int | None = None,
+    returncode: int = 0,
+    width: int | None = None,
     pristine: Path | None = None,
 ) -> Ran:
     """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed.
@@ -251,7 +288,10 @@ def run_snippet(
                 os.close(fd)
         chunks, status = _collect(pid, path, {out_read: [], err_read: [], status_read: []}, timeout)
         seconds = time.perf_counter() - started
-        stdout, stderr = b"".join(chunks[out_read]), b"".join(chunks[err_read]).decode("utf-8", "replace")
+        stdout, stderr = (
+            b"".join(chunks[out_read]),
+            b"".join(chunks[err_read]).decode("utf-8", "replace"),
+        )
         report_bytes = b"".join(chunks[status_read])
         report = json.loads(report_bytes[len(DONE) :]) if report_bytes.startswith(DONE) else None
         if report is not None:
@@ -268,18 +308,29 @@ def run_snippet(
             expected = "" if returncode == 0 else f" (the block expects {returncode})"
             if "Traceback (most recent call last):" in stderr:
                 raise SnippetFailed(f"{path} raised{expected}:\n{traceback_only(stderr)}")
-            raise SnippetFailed(f"{path} exited with code {report['code']}{expected}" + (f":\n{stderr}" if stderr.strip() else ""))
+            raise SnippetFailed(
+                f"{path} exited with code {report['code']}{expected}"
+                + (f":\n{stderr}" if stderr.strip() else "")
+            )
         written = changes(before, tree_state(scratch))
         if written:
-            raise SnippetFailed(f"{path} changed the project it ran in: {'; '.join(written)}. Snippets only print")
+            raise SnippetFailed(
+                f"{path} changed the project it ran in: {'; '.join(written)}. Snippets only print"
+            )
         text = text_of(stdout, path)
-        read = {name: file_hash(scratch / name) for name in report["read"] if (scratch / name).is_file() and name != path}
+        read = {
+            name: file_hash(scratch / name)
+            for name in report["read"]
+            if (scratch / name).is_file() and name != path
+        }
         return Ran(text, read, seconds)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _collect(pid: int, path: str, chunks: dict[int, list[bytes]], timeout: float) -> tuple[dict[int, list[bytes]], int]:
+def _collect(
+    pid: int, path: str, chunks: dict[int, list[bytes]], timeout: float
+) -> tuple[dict[int, list[bytes]], int]:
     """Read the child's pipes until it has exited and its group is gone, or its time is up;
     what each pipe gave, and the child's wait status."""
     deadline = time.monotonic() + timeout
@@ -318,7 +369,5 @@ def _collect(pid: int, path: str, chunks: dict[int, list[bytes]], timeout: float
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group has ended already
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

@@ -4,6 +4,7 @@ MkDocs' hook makes a `Runs` before every build and starts every included snippet
 first page renders. A build without the hook (Zensical) gets one the first time a block asks:
 the same runner, cache and time limit, each snippet run when its block renders.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -34,13 +35,20 @@ class Runs:
         self.from_cache: list[str] = []
         # Set by the MkDocs hook while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
-        self.rendered: dict[str, list[str]] = {}  # page -> snippets whose block rendered with output
-        self._pristine: Path | None = None  # one copy of the project per build, linked into each run
+        self.rendered: dict[
+            str, list[str]
+        ] = {}  # page -> snippets whose block rendered with output
+        self._pristine: Path | None = (
+            None  # one copy of the project per build, linked into each run
+        )
+
     def start(self, path: str, returncode: int = 0, width: int | None = None) -> Future:
         options = (("returncode", returncode), ("width", width))
         with self.lock:
             if (path, options) not in self.futures:
-                self.futures[path, options] = self.pool.submit(self._output, path, returncode, width)
+                self.futures[path, options] = self.pool.submit(
+                    self._output, path, returncode, width
+                )
             return self.futures[path, options]
 
     def output(self, path: str, returncode: int = 0, width: int | None = None) -> str:
@@ -49,7 +57,9 @@ class Runs:
 
     def _output(self, path: str, returncode: int, width: int | None) -> Ran:
         code = snippet_file(self.project, path).read_text(encoding="utf-8")
-        entry_key = key(code, {"path": path, "returncode": returncode, "width": width}, self.environment)
+        entry_key = key(
+            code, {"path": path, "returncode": returncode, "width": width}, self.environment
+        )
         if self.settings.cache:
             cached = self.cache.get(entry_key)
             if cached is not None:
@@ -57,7 +67,12 @@ class Runs:
                 return cached
         threads = 1 if self.settings.jobs > 1 else None
         ran = run_snippet(
-            path, self.project, self.settings.timeout, threads=threads, returncode=returncode, width=width,
+            path,
+            self.project,
+            self.settings.timeout,
+            threads=threads,
+            returncode=returncode,
+            width=width,
             pristine=self.pristine(),
         )
         self.executed.append((path, ran.seconds))
@@ -69,7 +84,9 @@ class Runs:
         with self.lock:
             if self._pristine is None:
                 self._pristine = scratch_copy(self.project, prefix="build-")
-                atexit.register(shutil.rmtree, self._pristine, True)  # also where no hook shuts down (Zensical)
+                atexit.register(
+                    shutil.rmtree, self._pristine, True
+                )  # also where no hook shuts down (Zensical)
             return self._pristine
 
     def shutdown(self, cancel: bool = False) -> None:

@@ -1,14 +1,15 @@
 """The build's settings, read from the environment and checked once, with a message naming the variable.
 
-    SNIPPET_CACHE=off     run every snippet, read and write no cache (CI and the tests do this)
-    SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
-    SNIPPET_JOBS=<cores>  snippets run at the same time (each with one torch thread when above 1)
+SNIPPET_CACHE=off     run every snippet, read and write no cache (CI and the tests do this)
+SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
+SNIPPET_JOBS=<cores>  snippets run at the same time (each with one torch thread when above 1)
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 DEFAULT_TIMEOUT_SECONDS = 120
 OUTPUT_LIMIT_BYTES = 1_000_000  # a snippet that prints more is a mistake, not a page
@@ -36,14 +37,20 @@ def read(environ: Mapping[str, str] | None = None) -> Settings:
     try:
         timeout = float(raw_timeout)
     except ValueError:
-        raise BadSetting(f"SNIPPET_TIMEOUT={raw_timeout!r}: use a number of seconds, like 120") from None
+        raise BadSetting(
+            f"SNIPPET_TIMEOUT={raw_timeout!r}: use a number of seconds, like 120"
+        ) from None
     if not 0 < timeout < float("inf"):
-        raise BadSetting(f"SNIPPET_TIMEOUT={raw_timeout!r}: use a positive number of seconds, like 120")
+        raise BadSetting(
+            f"SNIPPET_TIMEOUT={raw_timeout!r}: use a positive number of seconds, like 120"
+        )
     raw_jobs = environ.get("SNIPPET_JOBS", str(os.cpu_count() or 1))
     try:
         jobs = int(raw_jobs)
     except ValueError:
-        raise BadSetting(f"SNIPPET_JOBS={raw_jobs!r}: use a whole number of snippets to run at once, like 2") from None
+        raise BadSetting(
+            f"SNIPPET_JOBS={raw_jobs!r}: use a whole number of snippets to run at once, like 2"
+        ) from None
     if jobs < 1:
         raise BadSetting(f"SNIPPET_JOBS={raw_jobs!r}: use at least 1")
     return Settings(cache=cache in ON, timeout=timeout, jobs=jobs)

@@ -9,6 +9,7 @@ Layout, all written by the update command (`pytest --update-recorded`), never by
   only where that differs; `tests/recorded/versions/<torch>/environment.json`: that run's
   versions and date.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -69,13 +70,15 @@ def pinned_torch(project: Path) -> str:
     """The torch release pyproject.toml pins: the one the main recordings are for."""
     found = re.search(r'"torch==([^"]+)"', (project / "pyproject.toml").read_text(encoding="utf-8"))
     if found is None:
-        raise ValueError(f"{project / 'pyproject.toml'} pins no torch (\"torch==<version>\")")
+        raise ValueError(f'{project / "pyproject.toml"} pins no torch ("torch==<version>")')
     return found[1]
 
 
 def recording_dir(project: Path, torch: str) -> Path:
     """Where the recordings for this torch live: the main ones for the pinned torch."""
-    return project / RECORDED if torch == pinned_torch(project) else project / OTHER_VERSIONS / torch
+    return (
+        project / RECORDED if torch == pinned_torch(project) else project / OTHER_VERSIONS / torch
+    )
 
 
 def read_environment(directory: Path) -> dict[str, str] | None:
@@ -92,7 +95,9 @@ def write_environment(directory: Path, env: dict[str, str]) -> None:
 
 
 def diff(old: str, new: str, old_label: str = "recorded", new_label: str = "now") -> str:
-    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), old_label, new_label, lineterm="")
+    lines = difflib.unified_diff(
+        old.splitlines(), new.splitlines(), old_label, new_label, lineterm=""
+    )
     return "\n".join(lines)
 
 
@@ -112,20 +117,31 @@ class Difference:
 
     def diff(self) -> str:
         return diff(
-            self.pinned, self.other, f"recorded with {describe(self.pinned_environment)}", f"recorded with {describe(self.environment)}"
+            self.pinned,
+            self.other,
+            f"recorded with {describe(self.pinned_environment)}",
+            f"recorded with {describe(self.environment)}",
         )
 
 
 def differences(project: Path) -> list[Difference]:
     """Every recording under another torch, with the pinned recording it differs from; by snippet, then version."""
-    pinned_environment = read_environment(project / RECORDED) or {"torch": pinned_torch(project), "torchao": "?", "python": "?"}
+    pinned_environment = read_environment(project / RECORDED) or {
+        "torch": pinned_torch(project),
+        "torchao": "?",
+        "python": "?",
+    }
     found = []
     if not (project / OTHER_VERSIONS).is_dir():
         return found
-    for directory in sorted((project / OTHER_VERSIONS).iterdir(), key=lambda d: _release_key(d.name)):
+    for directory in sorted(
+        (project / OTHER_VERSIONS).iterdir(), key=lambda d: _release_key(d.name)
+    ):
         env = read_environment(directory)
         if env is None:
-            raise ValueError(f"{directory.relative_to(project)} has no {ENVIRONMENT_FILE}: record it with the update command")
+            raise ValueError(
+                f"{directory.relative_to(project)} has no {ENVIRONMENT_FILE}: record it with the update command"
+            )
         for recording in sorted(directory.glob("*/*.txt")):
             slug, name = recording.parent.name, recording.stem
             pinned = project / RECORDED / slug / f"{name}.txt"
@@ -157,7 +173,10 @@ def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]])
     """The generated page: each snippet whose output differs on another recorded torch, with the
     diff; `pages_of` gives each snippet's page, as its path from the docs folder and its title."""
     versions = sorted(
-        {(d.environment["torch"], describe(d.environment), d.environment["recorded"]) for d in found},
+        {
+            (d.environment["torch"], describe(d.environment), d.environment["recorded"])
+            for d in found
+        },
         key=lambda version: _release_key(version[0]),
         reverse=True,
     )
@@ -184,23 +203,34 @@ def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]])
             lines += [f"Shown on [{title}]({page}).", ""]
         for difference in (d for d in found if d.snippet == snippet):
             what = "raises" if difference.raised else "prints something else"
-            lines += [f"Under {_label(difference)}, it {what}:", "", "```diff", difference.diff(), "```", ""]
+            lines += [
+                f"Under {_label(difference)}, it {what}:",
+                "",
+                "```diff",
+                difference.diff(),
+                "```",
+                "",
+            ]
     return "\n".join(lines)
 
 
-def note_markdown(differences_of_snippet: list[Difference], page_src_uri: str, indent: str = "") -> str:
+def note_markdown(
+    differences_of_snippet: list[Difference], page_src_uri: str, indent: str = ""
+) -> str:
     """What a question page shows under a snippet's output when another torch prints something else."""
     link = posixpath.relpath(PAGE, posixpath.dirname(page_src_uri) or ".")
     lines = []
     for difference in differences_of_snippet:
         what = "raises" if difference.raised else "prints something else"
         lines += [
-            f'??? note "On torch {difference.environment["torch"]}, this {what} (recorded {difference.environment["recorded"]})"',
+            f'??? note "On torch {difference.environment["torch"]}, this {what} '
+            f'(recorded {difference.environment["recorded"]})"',
             "    ```diff",
             *[f"    {line}" for line in difference.diff().splitlines()],
             "    ```",
             "",
-            f"    Every difference between the recorded versions: [{PAGE_TITLE}]({link}#{_anchor(difference.snippet)}).",
+            f"    Every difference between the recorded versions: "
+            f"[{PAGE_TITLE}]({link}#{_anchor(difference.snippet)}).",
             "",
         ]
     return "\n".join(f"{indent}{line}" if line else "" for line in lines)
