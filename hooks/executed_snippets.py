@@ -62,15 +62,13 @@ def on_files(files, config):
     files.append(File.generated(config, "api-index.md", content=_api_index(files, current.project)))
     try:
         _other_versions[:] = versions.differences(current.project)
+        page = versions.page_for(current.project)
     except ValueError as error:
         raise PluginError(str(error)) from None
-    files.append(
-        File.generated(
-            config,
-            versions.PAGE,
-            content=versions.page_markdown(_other_versions, _page_of_snippet(files)),
-        )
-    )
+    written = files.get_file_from_path(versions.PAGE)  # by `python -m compression_answers.versions`
+    if written is not None:
+        files.remove(written)
+    files.append(File.generated(config, versions.PAGE, content=page))
     _pages[:] = files.documentation_pages()
     for file in _pages:
         for include in page_rules.executed_includes(file.content_string):
@@ -97,20 +95,6 @@ def _api_index(files, project: Path) -> str:
         for include in includes:
             pages_of.setdefault(include.path, []).append((file.src_uri, title.replace("|", "\\|")))
     return api_index.markdown(found, pages_of)
-
-
-def _page_of_snippet(files) -> dict[str, tuple[str, str]]:
-    """Each snippet's first page: its path from the docs folder, and its title."""
-    found: dict[str, tuple[str, str]] = {}
-    for file in files.documentation_pages():
-        source = file.content_string
-        for include in page_rules.executed_includes(source):
-            try:
-                title = pages.title_of(get_data(source)[0])
-            except pages.PageProblem:
-                title = file.src_uri  # the page's own check reports it
-            found.setdefault(include.path, (file.src_uri, title))
-    return found
 
 
 def _with_other_versions(markdown: str, src_uri: str) -> str:

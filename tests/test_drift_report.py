@@ -9,8 +9,9 @@ from compression_answers import drift_report
 
 
 def report_of(project: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
+    """The report of the copy's whole suite: its site and notebook tests see the snippet too."""
     junit = tmp_path / "junit.xml"
-    run_tests(project, "tests/test_snippets.py", f"--junitxml={junit}", *args)
+    run_tests(project, f"--junitxml={junit}", *args)
     summary = tmp_path / "summary.md"
     code = drift_report.main([str(junit), "--summary", str(summary)])
     return code, summary.read_text(encoding="utf-8")
@@ -20,6 +21,7 @@ def test_a_drifted_snippet_fails_the_report_with_its_diff(project, tmp_path):
     plant(project, RECORDING, "43\nclaim: 6 x 7 is 42: True\n")
     code, summary = report_of(project, tmp_path)
     assert code == 1
+    assert "0 other tests failed" in summary, summary
     assert "1 snippets tested: 1 drifted, 0 failed, 0 unchanged" in summary, summary
     assert f"#### `{SNIPPET}`" in summary and "-43\n+42" in summary, summary
     assert "torch 2." in summary and "Python 3.11" in summary, summary

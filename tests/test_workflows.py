@@ -73,6 +73,11 @@ def test_the_drift_run_reports_from_junit_and_keeps_its_files():
     assert "GITHUB_STEP_SUMMARY" in text and "actions/upload-artifact" in text
     assert "continue-on-error" not in text, "a drift run must fail when a snippet drifted"
     assert "torch" in triggers("torch-drift.yml")["workflow_dispatch"]["inputs"]
+    recorded = sorted(path.name for path in (ROOT / "tests/recorded/versions").iterdir())
+    for version in recorded:
+        assert f'"{version}"' in text, (
+            f"the weekly run does not test torch {version}, which has recordings"
+        )
 
 
 def test_torch_comes_from_a_pytorch_index_alone():

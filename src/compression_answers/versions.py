@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from mkdocs.utils.meta import get_data
+
+from compression_answers import page_rules, pages
+
 RECORDED = Path("tests/recorded")
 OTHER_VERSIONS = RECORDED / "versions"
 ENVIRONMENT_FILE = "environment.json"
@@ -214,6 +218,26 @@ def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]])
     return "\n".join(lines)
 
 
+def pages_of(project: Path) -> dict[str, tuple[str, str]]:
+    """Each snippet's first page under docs/: its path from there, and its title."""
+    found: dict[str, tuple[str, str]] = {}
+    for path in sorted((project / "docs").rglob("*.md")):
+        source = path.read_text(encoding="utf-8")
+        src_uri = path.relative_to(project / "docs").as_posix()
+        for include in page_rules.executed_includes(source):
+            try:
+                title = pages.title_of(get_data(source)[0])
+            except pages.PageProblem:
+                title = src_uri  # the page's own check reports it
+            found.setdefault(include.path, (src_uri, title))
+    return found
+
+
+def page_for(project: Path) -> str:
+    """The versions page of this project, as the build generates it."""
+    return page_markdown(differences(project), pages_of(project))
+
+
 def note_markdown(
     differences_of_snippet: list[Difference], page_src_uri: str, indent: str = ""
 ) -> str:
@@ -234,3 +258,10 @@ def note_markdown(
             "",
         ]
     return "\n".join(f"{indent}{line}" if line else "" for line in lines)
+
+
+if __name__ == "__main__":
+    # For a build without the MkDocs hook (Zensical): write the page the hook would generate.
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs") / PAGE
+    target.write_text(page_for(Path.cwd()), encoding="utf-8")
+    print(f"wrote {target}")
