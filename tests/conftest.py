@@ -94,8 +94,10 @@ def standalone(tmp_path_factory, worker_id):
 
 @pytest.fixture(scope="session")
 def built_site_outcome(tmp_path_factory, worker_id) -> dict:
-    """The site, built once per test run whichever worker asks first, every snippet executed:
-    `mkdocs build --strict` with the cache off, and torch's default thread count."""
+    """The site, built once per test run whichever worker asks first: `mkdocs build --strict`
+    with torch's default thread count and the build's cache, so an output comes from a run of
+    the same snippet under the same key (.ci/run's own build fills it from empty). The site
+    tests compare every page with this test run's own `python <snippet>`."""
     shared = _shared(tmp_path_factory, worker_id)
     site, outcome = shared / "built-site", shared / "built-site.json"
     with FileLock(str(shared / "built-site.lock")):
@@ -109,7 +111,7 @@ def built_site_outcome(tmp_path_factory, worker_id) -> dict:
                 timeout=BUILD_TIMEOUT_SECONDS,
                 env={
                     **{k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
-                    "SNIPPET_CACHE": "off",
+                    "SNIPPET_CACHE": "on",
                 },
             )
             outcome.write_text(

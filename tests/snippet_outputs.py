@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from mkdocs.structure.files import File
+
 from compression_answers import settings, versions
 from compression_answers.page_rules import EXECUTED_INCLUDE
 from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
@@ -135,6 +137,11 @@ class Snippet:
             )  # the build's own rules for what a page may show
         except SnippetFailed as error:
             raise AssertionError(str(error)) from None
+
+
+def site_file(page: Path) -> File:
+    """MkDocs' own file for a page under docs/ (a path relative to DOCS): its `.url` and `.dest_uri`."""
+    return File(page.as_posix(), str(DOCS), "site", use_directory_urls=True)
 
 
 def all_snippets() -> list[Snippet]:

@@ -65,53 +65,22 @@ def test_a_snippet_no_page_includes_fails_the_build(project):
     )
 
 
-INLINE = (
-    "print('claim: 6 x 7 is 42: True')"  # inline code that would pass under a real snippet's title
-)
-
-
-@pytest.mark.parametrize(
-    "block",
-    [
-        f'```python exec="on"\n{INLINE}\n```',
-        f'```python exec="yes" result="text" title="{SNIPPET}"\n{INLINE}\n```',
-        f"```python exec='on' result='text' title='{SNIPPET}'\n{INLINE}\n```",
-        f'~~~python exec="on" result="text" title="{SNIPPET}"\n{INLINE}\n~~~',
-        f'!!! note\n\n    ```python exec="on" result="text" title="{SNIPPET}"\n    {INLINE}\n    ```',
-    ],
-    ids=["no title", "exec=yes", "single quotes", "tilde fence", "indented in an admonition"],
-)
-def test_code_typed_into_a_page_fails_the_build_whatever_its_form(project, block):
+# One build per way of failing: the forms and the messages are tests/test_fence.py's, in-process.
+def test_code_typed_into_a_page_fails_the_build_naming_page_and_line(project):
+    inline = "print('claim: 6 x 7 is 42: True')"
+    block = f'!!! note\n\n    ```python exec="on" result="text" title="{SNIPPET}"\n    {inline}\n    ```'
     plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
-    done = build(project)
-    fails_with(done, f"{PAGE}:")
-    assert (
-        "holds other code than the file" in done.stderr
-        or "an executed block needs title=" in done.stderr
-    ), done.stderr
+    line = (SAMPLE_PAGE + "\n" + block).splitlines().index(
+        f'    ```python exec="on" result="text" title="{SNIPPET}"'
+    ) + 1
+    fails_with(
+        build(project), f"{PAGE}:{line}: the block titled {SNIPPET} holds other code than the file"
+    )
 
 
-@pytest.mark.parametrize(
-    "block, message",
-    [
-        (
-            '```pycon exec="on"\n>>> print(1)\n```',
-            "an executed 'pycon' block: only Python snippets execute",
-        ),
-        (
-            '```console exec="on"\n$ echo 1\n```',
-            "an executed 'console' block: only Python snippets execute",
-        ),
-        (
-            f'```python exec="on" session="a" title="{SNIPPET}"\n--8<-- "{SNIPPET}"\n```',
-            "option session is not supported here",
-        ),
-    ],
-    ids=["pycon", "console", "session"],
-)
-def test_an_executed_block_this_site_does_not_run_is_refused_by_name(project, block, message):
-    plant(project, PAGE, SAMPLE_PAGE + "\n" + block + "\n")
-    fails_with(build(project), f"{PAGE}:", message)
+def test_an_executed_block_this_site_does_not_run_stops_the_build(project):
+    plant(project, PAGE, SAMPLE_PAGE + '\n```pycon exec="on"\n>>> print(1)\n```\n')
+    fails_with(build(project), f"{PAGE}: an executed 'pycon' block: only Python snippets execute")
 
 
 def test_returncode_and_width_are_supported(project):
@@ -157,37 +126,40 @@ def test_a_snippet_that_writes_into_the_project_fails_the_build_and_publishes_no
     assert not (project / "docs/planted.md").exists()
 
 
-@pytest.mark.parametrize(
-    "link, message",
-    [
-        ("[elsewhere](nowhere.md)", "'nowhere.md'"),
-        ("[a heading](#no-such-heading)", "'#no-such-heading'"),
-        ("[a heading elsewhere](../index.md#no-such-heading)", "'../index.md#no-such-heading'"),
-    ],
-    ids=["missing page", "missing anchor", "missing anchor on another page"],
-)
-def test_a_link_to_a_missing_page_or_anchor_fails_the_build(project, link, message):
-    plant(project, PAGE, SAMPLE_PAGE + f"\nSee {link}.\n")
-    fails_with(build(project), "checks/sample.md", message, "Aborted")
+def test_links_to_a_missing_page_or_anchor_fail_the_build(project):
+    links = [
+        "[elsewhere](nowhere.md)",
+        "[a heading](#no-such-heading)",
+        "[a heading elsewhere](../index.md#no-such-heading)",
+    ]
+    plant(project, PAGE, SAMPLE_PAGE + "".join(f"\nSee {link}.\n" for link in links))
+    fails_with(
+        build(project),
+        "'nowhere.md'",
+        "'#no-such-heading'",
+        "'../index.md#no-such-heading'",
+        "Aborted",
+    )
 
 
 QUIZ = SAMPLE_PAGE[SAMPLE_PAGE.index("<quiz>") : SAMPLE_PAGE.index("</quiz>") + len("</quiz>")]
+MISSING_PARTS = {  # the part, and how a page lacks it
+    "the question": ("## The question\n", ""),
+    "the hint": ('??? tip "Hint"', "??? note"),
+    "the usual answer": ('??? question "The usual answer', '??? note "The answer'),
+    "the reader's prediction": (QUIZ, ""),
+    "a verdict": ('!!! verdict "holds"', '!!! note "Verdict"'),
+}
 
 
-@pytest.mark.parametrize(
-    "removed, instead, part",
-    [
-        ("## The question\n", "", "the question"),
-        ('??? tip "Hint"', "??? note", "the hint"),
-        ('??? question "The usual answer', '??? note "The answer', "the usual answer"),
-        (QUIZ, "", "the reader's prediction"),
-        ('!!! verdict "holds"', '!!! note "Verdict"', "a verdict"),
-    ],
-    ids=["question", "hint", "usual answer", "prediction", "verdict"],
-)
-def test_a_question_page_without_a_required_part_fails_the_build(project, removed, instead, part):
-    plant(project, PAGE, SAMPLE_PAGE.replace(removed, instead))
-    fails_with(build(project), f"{PAGE}:1: a question page needs {part}", "Aborted")
+def test_question_pages_without_a_required_part_fail_the_build_each_named(project):
+    # One build: each page lacks one part, and the strict build reports every page before it stops.
+    messages = []
+    for number, (part, (removed, instead)) in enumerate(MISSING_PARTS.items()):
+        page = f"docs/checks/part{number}.md"
+        plant(project, page, SAMPLE_PAGE.replace(removed, instead))
+        messages.append(f"{page}:1: a question page needs {part}")
+    fails_with(build(project), *messages, "Aborted")
 
 
 def test_a_prediction_marked_by_hand_fails_the_build(project):

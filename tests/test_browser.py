@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import node_tools
 import pytest
-from snippet_outputs import DOCS, ROOT
+from snippet_outputs import DOCS, ROOT, site_file
 
 from compression_answers.notebooks import question_pages
 
@@ -32,14 +32,11 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 MAX_PAGE_KILOBYTES = 300
-# Every page of the site, as its URL path: docs/a/b.md is served at a/b/.
+# Every page of the site and every question page, as the URL path MkDocs gives it.
 PAGES = sorted(
-    "" if page == Path("index.md") else f"{page.with_suffix('').as_posix()}/"
-    for page in (p.relative_to(DOCS) for p in DOCS.rglob("*.md"))
+    site_file(page.relative_to(DOCS)).url.removeprefix("./") for page in DOCS.rglob("*.md")
 )
-QUESTION_PAGES = [
-    f"{page.relative_to(DOCS).with_suffix('').as_posix()}/" for page in question_pages(DOCS)
-]
+QUESTION_PAGES = [site_file(page.relative_to(DOCS)).url for page in question_pages(DOCS)]
 COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
 

@@ -6,7 +6,15 @@ import re
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Inclusion, all_inclusions, mask_measured
+from snippet_outputs import (
+    DOCS,
+    ROOT,
+    UPDATE_FLAG,
+    Inclusion,
+    all_inclusions,
+    mask_measured,
+    site_file,
+)
 
 from compression_answers import versions
 from compression_answers.notebooks import notebook_for, notebook_name, question_pages
@@ -15,11 +23,7 @@ INCLUSIONS = all_inclusions()
 
 
 def built_page(site, inclusion: Inclusion) -> str:
-    stem = inclusion.page.with_suffix(
-        ""
-    )  # docs/a/b.md is built as a/b/index.html, docs/a/index.md as a/index.html
-    page_dir = stem.parent if stem.name == "index" else stem
-    return (site / page_dir / "index.html").read_text(encoding="utf-8")
+    return (site / site_file(inclusion.page).dest_uri).read_text(encoding="utf-8")
 
 
 def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | None:
@@ -116,6 +120,6 @@ def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestco
             assert built.read_text(encoding="utf-8") == nbformat.writes(notebook_for(page, ROOT))
             assert (
                 f'href="../../{notebook_name(page)}"'
-                in (site / page.parent.name / page.stem / "index.html").read_text()
+                in (site / site_file(page.relative_to(DOCS)).dest_uri).read_text()
             )
     pages_problems(site, subtests, standalone)

@@ -14,6 +14,7 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import markdown_exec
@@ -27,18 +28,24 @@ SUPPORTED = {"exec", "source", "result", "html", "title", "width", "returncode"}
 TRUE = {"1", "on", "true", "yes"}
 
 
-def where(title: str = "") -> str:
-    """`docs/<page>.md:<line>` of the block titled `title`, as far as the build knows the page."""
+def where(title: str = "", src: str = "") -> str:
+    """`docs/<page>.md:<line>` of the block titled `title` (whose code starts like `src`, when a
+    title appears twice), as far as the build knows the page."""
     page = runs.current().page
     if page is None:
         return "(page unknown)"
     name, source = page
-    index = source.find(f'title="{title}"') if title else -1
-    return f"{name}:{source.count(chr(10), 0, index) + 1}" if index >= 0 else name
+    found = [m.start() for m in re.finditer(re.escape(f'title="{title}"'), source)] if title else []
+    first_line = src.strip().splitlines()[0].strip() if src.strip() else ""
+    for index in found:
+        following = source[index:].split("\n", 2)[1:2]
+        if first_line and following and following[0].strip() == first_line:
+            return f"{name}:{source.count(chr(10), 0, index) + 1}"
+    return f"{name}:{source.count(chr(10), 0, found[0]) + 1}" if found else name
 
 
-def refuse(message: str, title: str = "") -> SuperFencesException:
-    return SuperFencesException(f"{where(title)}: {message}")
+def refuse(message: str, title: str = "", src: str = "") -> SuperFencesException:
+    return SuperFencesException(f"{where(title, src)}: {message}")
 
 
 def validator(
@@ -87,6 +94,7 @@ def formatter(
                 f"the block titled {title} holds other code than the file: "
                 f'write it as one line, --8<-- "{title}"',
                 title,
+                src,
             )
 
         def run(_code: str, returncode: int = 0, **_: Any) -> str:
