@@ -97,9 +97,11 @@ def axe_script() -> Path:
 class Visit:
     """One page opened in a fresh browser context: what it logged, fetched and weighed."""
 
-    def __init__(self, browser, base_url: str, path: str, scheme: str = "light"):
+    def __init__(
+        self, browser, base_url: str, path: str, scheme: str = "light", viewport=(1280, 900)
+    ):
         self.context = browser.new_context(
-            color_scheme=scheme, viewport={"width": 1280, "height": 900}
+            color_scheme=scheme, viewport={"width": viewport[0], "height": viewport[1]}
         )
         self.errors: list[str] = []
         self.outside: list[str] = []
@@ -136,8 +138,8 @@ class Visit:
 def visit(browser, base_url):
     opened = []
 
-    def open_page(path: str, scheme: str = "light") -> Visit:
-        opened.append(Visit(browser, base_url, path, scheme))
+    def open_page(path: str, scheme: str = "light", viewport=(1280, 900)) -> Visit:
+        opened.append(Visit(browser, base_url, path, scheme, viewport))
         return opened[-1]
 
     yield open_page
@@ -196,6 +198,27 @@ def test_the_page_works(visit, axe_script, path, scheme, subtests, record_proper
             assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, (
                 f"{path} transfers {opened.bytes / 1000:.0f} KB"
             )
+
+
+# What a reader must see without scrolling sideways: each snippet's output (the block after its
+# titled source) and each table, with any collapsed block opened first.
+SIDEWAYS = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const blocks = document.querySelectorAll(
+    '.md-content .highlight:has(.filename) + .highlight pre > code, .md-content .md-typeset__scrollwrap');
+  return [...blocks].filter(b => b.scrollWidth > b.clientWidth + 1).map(b =>
+    `${b.scrollWidth - b.clientWidth} px hidden: ${b.textContent.trim().split('\\n')[0].slice(0, 60)}`);
+}"""
+VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_no_output_or_table_needs_a_sideways_scroll(visit, device, scheme, subtests):
+    for path in PAGES:
+        with subtests.test(page=path or "home"):
+            page = visit(path, scheme, VIEWPORTS[device]).page
+            assert page.evaluate(SIDEWAYS) == []
 
 
 def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
