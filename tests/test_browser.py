@@ -221,6 +221,19 @@ def test_no_output_or_table_needs_a_sideways_scroll(visit, device, scheme, subte
             assert page.evaluate(SIDEWAYS) == []
 
 
+def test_the_home_page_shows_no_answer_until_asked(visit):
+    page = visit("").page
+    answers, runs = page.locator("details.success"), page.locator("details.example")
+    assert answers.count() == 1 and runs.count() == 2
+    verdict_column = page.get_by_text("The usual answer, by the runs")
+    assert not verdict_column.is_visible(), "the verdicts show before the reader asks"
+    assert not any(run.locator(".highlight").last.is_visible() for run in runs.all()), (
+        "an answer runs in view"
+    )
+    answers.locator("summary").click()
+    verdict_column.wait_for(state="visible")
+
+
 def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
     page = visit(QUESTION_PAGES[0]).page
     hint, answer = page.locator("details.tip"), page.locator("details.question")

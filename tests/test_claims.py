@@ -121,7 +121,15 @@ def test_a_hand_marked_or_missing_choice_is_a_problem():
 def test_the_question_table_lists_each_page_with_its_verdict():
     rows = [pages.QuestionRow("a/b.md", "Title", "Short.", "holds")]
     table = pages.insert_question_table("x\n\n<!-- the question table -->\n", rows)
-    assert "| [Title](a/b.md) | Short. | holds |" in table
+    questions, answers = table.split(pages.ANSWERS_TITLE)
+    assert (
+        "| [Title](a/b.md) | A |" in questions
+        and "holds" not in questions
+        and "Short." not in questions
+    )
+    assert "    | [Title](a/b.md) | Short. | holds |" in answers, (
+        "the answers are not in the collapsed block"
+    )
 
 
 # A torch release that made pruning a None bias raise ValueError: the planted change of behaviour.

@@ -103,10 +103,19 @@ def title_of(markdown: str) -> str:
     return match["title"].strip()
 
 
+ANSWERS_TITLE = "The short answers, and what the runs decide of the usual ones (spoilers)"
+
+
 def question_table(rows: list[QuestionRow]) -> str:
-    lines = ["| Question | Short answer | The usual answer, by the runs |", "| --- | --- | --- |"]
+    """The questions, then their answers and verdicts collapsed: a reader predicts first."""
+    lines = ["| Question | Section |", "| --- | --- |"]
     for row in rows:
-        lines.append(f"| [{row.title}]({row.link}) | {row.short_answer} | {row.verdict} |")
+        lines.append(f"| [{row.title}]({row.link}) | {row.link.split('/')[0].capitalize()} |")
+    lines += ["", f'??? success "{ANSWERS_TITLE}"', ""]
+    lines.append("    | Question | Short answer | The usual answer, by the runs |")
+    lines.append("    | --- | --- | --- |")
+    for row in rows:
+        lines.append(f"    | [{row.title}]({row.link}) | {row.short_answer} | {row.verdict} |")
     return "\n".join(lines)
 
 
