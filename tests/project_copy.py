@@ -12,6 +12,7 @@ from snippet_outputs import ROOT, UPDATE_FLAG
 # What a project needs to build and test itself; pages, snippets and recordings are the copy's own.
 PROJECT_FILES = [
     "mkdocs.yml",
+    "overrides/404.html",
     "pyproject.toml",
     "hooks/executed_snippets.py",
     "hooks/notebooks.py",

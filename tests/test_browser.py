@@ -234,6 +234,16 @@ def test_the_home_page_shows_no_answer_until_asked(visit):
     verdict_column.wait_for(state="visible")
 
 
+def test_the_404_page_leads_back_home(visit):
+    opened = visit("404.html")
+    page = opened.page
+    assert page.locator("h1").inner_text() == "Page not found"
+    page.get_by_role("link", name="home page").click()
+    page.locator("h1", has_text="Compression answers, executed").wait_for()
+    assert urlsplit(page.url).path == "/", page.url
+    assert opened.errors == []
+
+
 def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
     page = visit(QUESTION_PAGES[0]).page
     hint, answer = page.locator("details.tip"), page.locator("details.question")

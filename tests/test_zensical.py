@@ -22,6 +22,7 @@ RUNS_HERE = "snippets/index/environment.py"  # the cheapest snippet: Zensical ru
 # What a Zensical build reads: its configuration, the pages and what they include.
 BUILD_INPUTS = [
     "mkdocs.yml",
+    "overrides",
     "docs",
     "snippets",
     "hooks",
