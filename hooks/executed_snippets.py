@@ -18,13 +18,24 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 from mkdocs.utils.meta import get_data
 
-from compression_answers import api_index, claims, page_rules, pages, runs, settings, versions
+from compression_answers import (
+    api_index,
+    claims,
+    page_rules,
+    pages,
+    predictions,
+    runs,
+    settings,
+    versions,
+)
 from compression_answers.runner import SnippetFailed
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
 _command = "build"
 # page -> its verdict and the claims and caveats that decide it, once per build (None: reported)
-_decided_pages: dict[str, tuple[claims.Verdict, list[claims.Checked]] | None] = {}
+_decided_pages: dict[
+    str, tuple[claims.Verdict, list[claims.Checked], list[predictions.Answer]] | None
+] = {}
 _pages_seen = 0
 _pages: list = []  # the build's documentation pages (MkDocs File objects)
 _other_versions: list[versions.Difference] = []  # outputs another recorded torch prints differently
@@ -109,9 +120,12 @@ def _with_other_versions(markdown: str, src_uri: str) -> str:
     return page_rules.EXECUTED_INCLUDE.sub(noted, markdown)
 
 
-def _checked_lines(source: str, where: str) -> list[claims.Checked]:
-    """The checked lines of every snippet a page includes that ran (a failed one fails the build itself)."""
-    checked = []
+def _checked_lines(
+    source: str, where: str
+) -> tuple[list[claims.Checked], list[predictions.Answer]]:
+    """The checked lines and `answer:` lines of every snippet a page includes that ran (a failed
+    one fails the build itself)."""
+    checked, answers = [], []
     current = runs.current()
     for include in page_rules.executed_includes(source):
         path = include.path
@@ -126,10 +140,13 @@ def _checked_lines(source: str, where: str) -> list[claims.Checked]:
                 f"{where}:{include.line}: {path}: the runner failed: {type(error).__name__}: {error}"
             ) from error
         checked += claims.checked_lines(output, path)
-    return checked
+        answers += predictions.answers(output, path)
+    return checked, answers
 
 
-def _decided(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checked]] | None:
+def _decided(
+    source: str, where: str
+) -> tuple[claims.Verdict, list[claims.Checked], list[predictions.Answer]] | None:
     """The verdict the page's runs decide, with its claims and caveats (None, reported, if they
     decide none); once per build."""
     if where not in _decided_pages:
@@ -137,9 +154,11 @@ def _decided(source: str, where: str) -> tuple[claims.Verdict, list[claims.Check
     return _decided_pages[where]
 
 
-def _decide(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checked]] | None:
+def _decide(
+    source: str, where: str
+) -> tuple[claims.Verdict, list[claims.Checked], list[predictions.Answer]] | None:
     try:
-        checked = _checked_lines(source, where)
+        checked, answers = _checked_lines(source, where)
     except claims.BadCheckedLine as error:
         log.warning(f"{where}: {error}")
         return None
@@ -153,7 +172,7 @@ def _decide(source: str, where: str) -> tuple[claims.Verdict, list[claims.Checke
             f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict"
         )
         return None
-    return claims.verdict(checked), claims.deciding(checked)
+    return claims.verdict(checked), claims.deciding(checked), answers
 
 
 def _with_verdict(markdown: str, source: str, where: str) -> str:
@@ -161,14 +180,20 @@ def _with_verdict(markdown: str, source: str, where: str) -> str:
     found = _decided(source, where)
     if (
         found is None
-    ):  # already reported: leave out the prediction, which has no key without a verdict
-        return pages.PREDICTION.sub("", markdown)
-    decided, checked = found
+    ):  # already reported: leave out the predictions, which have no key without a verdict
+        return predictions.remove(markdown)
+    decided, checked, answers = found
+    front = source.find(markdown) if markdown in source else 0  # the front matter's length
+    try:
+        markdown = predictions.render(markdown, decided, answers)
+    except pages.PageProblem as problem:
+        log.warning(f"{where}:{page_rules.line_of(source, front + problem.offset)}: {problem}")
+        markdown = predictions.remove(markdown)
     try:
         problem = pages.verdict_problem(source, decided)
         if problem:
             log.warning(f"{where}:{page_rules.line_of(source, problem.offset)}: {problem}")
-        return pages.mark_prediction(pages.render_verdict(markdown, decided, checked), decided)
+        return pages.render_verdict(markdown, decided, checked)
     except pages.PageProblem as problem:
         log.warning(f"{where}:{page_rules.line_of(source, problem.offset)}: {problem}")
         return markdown
@@ -203,7 +228,9 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
         return markdown
 
 
-@event_priority(50)  # before mkdocs-quiz reads the prediction: the build marks its right choice
+@event_priority(
+    50
+)  # before other plugins read the page: the build writes its verdict and predictions
 def on_page_markdown(markdown, page, config, files):
     global _pages_seen  # noqa: PLW0603
     _pages_seen += 1
@@ -216,9 +243,7 @@ def on_page_markdown(markdown, page, config, files):
     if page_rules.is_question_page(page.file.src_uri):
         found = page_rules.QUESTION_PAGE_PARTS["a verdict"].search(source)
         # Without a verdict the prediction has no key: it is left out, and the warning fails the build.
-        markdown = (
-            _with_verdict(markdown, source, where) if found else pages.PREDICTION.sub("", markdown)
-        )
+        markdown = _with_verdict(markdown, source, where) if found else predictions.remove(markdown)
     elif page.file.src_uri == "index.md" and pages.TABLE_MARKER in markdown:
         markdown = _with_question_table(markdown, source, where, files)
     return _with_other_versions(markdown, page.file.src_uri)

@@ -1,32 +1,68 @@
 """MkDocs hook: every question page offers its snippets as a Jupyter notebook (see
-compression_answers.notebooks), served at `notebooks/<slug>.ipynb` and linked from its evidence."""
+compression_answers.notebooks) that holds the outputs of this build's runs. mkdocs-jupyter renders
+it as the page `notebooks/<slug>/`, with the file to download beside it; the question page links
+to both at the top of its evidence."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from compression_answers.notebooks import notebook_for, notebook_name, question_pages
+from compression_answers import page_rules, runs
+from compression_answers.notebooks import (
+    notebook_download,
+    notebook_for,
+    notebook_name,
+    question_pages,
+)
 from compression_answers.page_rules import is_question_page
+from compression_answers.runner import SnippetFailed
+
+# Where the build writes the notebooks it generates: mkdocs-jupyter reads a notebook from a file.
+GENERATED = Path(".cache") / "notebooks"
 
 
+@event_priority(100)  # before mkdocs-jupyter's on_files, which makes pages of the notebooks
 def on_files(files, config):
     project = Path(config.config_file_path).parent
-    for page in question_pages(Path(config.docs_dir)):
-        content = nbformat.writes(notebook_for(page, project))
-        files.append(File.generated(config, notebook_name(page), content=content))
+    current = runs.current()
+    pages = question_pages(Path(config.docs_dir))
+    includes = {
+        page: page_rules.executed_includes(page.read_text(encoding="utf-8")) for page in pages
+    }
+    for found in includes.values():  # all started first: they run side by side
+        for include in found:
+            if (project / include.path).is_file():  # a missing one is reported with its page
+                current.start(include.path, include.returncode, include.width)
+    folder = project / GENERATED
+    for page in pages:
+        outputs = {}
+        for include in includes[page]:
+            try:
+                outputs[include.path] = current.output(
+                    include.path, include.returncode, include.width
+                )
+            except (SnippetFailed, FileNotFoundError):
+                continue  # the page's block reports it, and the build fails
+        target = folder / notebook_name(page)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(nbformat.writes(notebook_for(page, project, outputs)), encoding="utf-8")
+        files.append(
+            File(notebook_name(page), str(folder), config.site_dir, config.use_directory_urls)
+        )
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
     if not is_question_page(page.file.src_path) or "\n## The evidence\n" not in markdown:
         return markdown
-    name = notebook_name(Path(page.file.src_path))
+    notebook = Path(page.file.src_path)
     offer = (
-        f"\n## The evidence\n\n[Run this page's snippets as a notebook](../{name})"
-        f'{{ .md-button download="{Path(name).name}" }}'
-        " (generated from the same files; run it in an empty folder)\n"
+        f"\n## The evidence\n\n[This page's snippets as a notebook, with their outputs](../{notebook_name(notebook)})"
+        f'{{ .md-button }} <a class="md-button" href="../../{notebook_download(notebook)}" download>'
+        "Download the notebook</a> (generated from the same files; run it in an empty folder)\n"
     )
     return markdown.replace("\n## The evidence\n", offer, 1)

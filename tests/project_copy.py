@@ -18,6 +18,7 @@ PROJECT_FILES = [
     "hooks/notebooks.py",
     "docs/stylesheets/extra.css",
     "docs/javascripts/accessibility.js",
+    "docs/javascripts/prediction.js",
     "tests/conftest.py",
     "tests/snippet_outputs.py",
     "tests/test_snippets.py",
@@ -45,6 +46,13 @@ short_answer: "42."
 
 ## Your prediction
 
+<quiz answer>
+What is 6 × 7?
+- [ ] 42
+- [ ] 43
+- [ ] 48
+</quiz>
+
 <quiz>
 Does the usual answer hold?
 - [ ] It holds
@@ -66,7 +74,12 @@ See the evidence.
     The run prints it.
 """
 
-SAMPLE_SNIPPET = "answer = 6 * 7\nprint(answer)\nprint(f'claim: 6 x 7 is 42: {answer == 42}')\n"
+SAMPLE_SNIPPET = (
+    "answer = 6 * 7\n"
+    "print(answer)\n"
+    "print(f'answer: {answer}')\n"
+    "print(f'claim: 6 x 7 is 42: {answer == 42}')\n"
+)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ from snippet_outputs import RUNNING, UPDATE_COMMAND, UPDATE_FLAG
 
 from compression_answers import versions
 
-RECORDED = "42\nclaim: 6 x 7 is 42: True\n"  # what SAMPLE_SNIPPET prints
+RECORDED = "42\nanswer: 42\nclaim: 6 x 7 is 42: True\n"  # what SAMPLE_SNIPPET prints
 
 
 def fails_with(done: subprocess.CompletedProcess, *messages: str) -> None:
@@ -302,14 +302,16 @@ def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(p
 
 
 def test_a_new_question_needs_a_page_its_snippets_and_the_update_command(project):
-    page = SAMPLE_PAGE.replace("sample/count", "throwaway/square").replace(
-        "# Sample", "# Throwaway"
+    page = (
+        SAMPLE_PAGE.replace("sample/count", "throwaway/square")
+        .replace("# Sample", "# Throwaway")
+        .replace("- [ ] 48", "- [ ] 144")
     )
     plant(project, "docs/pruning/throwaway.md", page)
     plant(
         project,
         "snippets/throwaway/square.py",
-        "import math\n\nprint(f'claim: 12 x 12 is {math.prod([12, 12])}: True')\n",
+        "import math\n\nprint(f'answer: {math.prod([12, 12])}')\nprint('claim: 12 x 12 is 144: True')\n",
     )
     updated = run_tests(project, UPDATE_FLAG)
     assert "re-recorded tests/recorded/throwaway/square.txt" in updated.stdout, updated.stdout

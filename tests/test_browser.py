@@ -256,18 +256,47 @@ def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_a_prediction_is_kept_in_the_browser(visit, scheme):
+def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visit, scheme):
     opened = visit(QUESTION_PAGES[0], scheme)
     page = opened.page
-    page.locator(".quiz input").last.check()
-    assert page.locator(".quiz-feedback").is_visible(), "no feedback on the reader's choice"
-    assert page.locator(".quiz div.correct input").count() == 1, "the right choice is not shown"
+    form = page.locator("form.prediction").first
+    feedback, options = form.locator(".prediction-feedback"), form.locator("input[type=radio]")
+    options.first.focus()
+    page.keyboard.press("ArrowDown")  # moves the choice: an arrow key never commits it
+    assert options.nth(1).is_checked() and not feedback.is_visible()
+    form.get_by_role("button", name="Check my prediction").click()
+    assert feedback.is_visible(), "no feedback on the reader's choice"
+    assert "The run printed `answer:" not in feedback.inner_text()  # rendered, not raw markdown
+    assert "The run printed answer:" in feedback.inner_text(), (
+        "the feedback does not say what the run showed"
+    )
+    assert form.locator(".prediction-right").count() == 1, "the run's answer is not shown"
     assert page.locator("details.question").get_attribute("open") is None, (
-        "choosing opened the usual answer"
+        "checking opened the usual answer"
     )
     page.reload()
-    assert page.locator(".quiz input").last.is_checked(), "the reader's choice was lost on reload"
+    form = page.locator("form.prediction").first
+    assert form.locator("input[type=radio]").nth(1).is_checked(), (
+        "the reader's choice was lost on reload"
+    )
+    assert form.locator(".prediction-feedback").is_visible()
+    form.get_by_role("button", name="Start again").click()
+    assert not form.locator(".prediction-feedback").is_visible(), "starting again kept the feedback"
+    assert form.locator("input:checked").count() == 0, "starting again kept the choice"
+    page.reload()
+    assert page.locator("form.prediction").first.locator("input:checked").count() == 0
     assert opened.errors == []
+
+
+def test_every_question_page_offers_answer_options_keyed_by_its_run(visit, subtests):
+    for path in QUESTION_PAGES:
+        with subtests.test(page=path):
+            forms = visit(path).page.locator("form.prediction")
+            assert forms.count() == 2, (
+                "a question page has its answer options and its verdict prediction"
+            )
+            for index in range(2):
+                assert forms.nth(index).locator("input[data-right]").count() == 1
 
 
 def test_searching_typeerror_finds_the_missing_bias_page(visit):

@@ -6,7 +6,7 @@ import pytest
 from project_copy import build, make_project, plant
 from snippet_outputs import ROOT
 
-from compression_answers import claims, page_rules, pages
+from compression_answers import claims, page_rules, pages, predictions
 
 
 def checked(*lines: str) -> list[claims.Checked]:
@@ -75,13 +75,16 @@ Does it hold?
 
 def test_the_rendered_verdict_and_the_marked_choice_are_the_decided_ones():
     decided = claims.verdict(checked("claim: a: True", "caveat: c: True"))
-    rendered = pages.mark_prediction(
-        pages.render_verdict(PAGE, decided, checked("claim: a: True", "caveat: c: True")), decided
+    rendered = predictions.render(
+        pages.render_verdict(PAGE, decided, checked("claim: a: True", "caveat: c: True")),
+        decided,
+        [],
     )
     assert '!!! warning "The usual answer holds, with a caveat"\n    Decided by' in rendered
     assert "    - `caveat`: c: **True** (`snippets/x/y.py`)" in rendered
     assert "    Prose." in rendered
-    assert "- [x] It holds, with a caveat" in rendered and rendered.count("[x]") == 1
+    assert 'value="1" data-right> <label for="prediction-1-1">It holds, with a caveat' in rendered
+    assert rendered.count("data-right") == 1
     assert pages.verdict_problem(PAGE, decided) is None
 
 
@@ -113,9 +116,9 @@ def test_a_verdict_in_another_form_is_a_problem(page, message):
 def test_a_hand_marked_or_missing_choice_is_a_problem():
     decided = claims.verdict(checked("claim: a: True"))
     with pytest.raises(pages.PageProblem, match="marked by the build"):
-        pages.mark_prediction(PAGE.replace("- [ ] It is wrong", "- [x] It is wrong"), decided)
+        predictions.render(PAGE.replace("- [ ] It is wrong", "- [x] It is wrong"), decided, [])
     with pytest.raises(pages.PageProblem, match="offers no choice 'It holds'"):
-        pages.mark_prediction(PAGE.replace("- [ ] It holds\n", ""), decided)
+        predictions.render(PAGE.replace("- [ ] It holds\n", ""), decided, [])
 
 
 def test_the_question_table_lists_each_page_with_its_verdict():

@@ -18,7 +18,7 @@ def report_of(project: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
 
 
 def test_a_drifted_snippet_fails_the_report_with_its_diff_once(project, tmp_path):
-    plant(project, RECORDING, "43\nclaim: 6 x 7 is 42: True\n")
+    plant(project, RECORDING, "43\nanswer: 42\nclaim: 6 x 7 is 42: True\n")
     code, summary = report_of(project, tmp_path, "tests")  # the site and notebook tests see it too
     assert code == 1
     assert "0 other tests failed" in summary, summary

@@ -1,14 +1,16 @@
-"""Each question page's notebook runs top to bottom in a fresh kernel, in an empty folder, and
-each snippet's cell prints what `python <snippet>` prints (test_snippets.py compares that with
-the recording): what the page shows."""
+"""Each question page's notebook, as the site serves it with the outputs its build stored, runs
+top to bottom in a fresh kernel, in an empty folder, and reproduces every stored output: what a
+reader sees before running anything is what running it gives (test_site.py compares the stored
+outputs with `python <snippet>`, and test_snippets.py that with the recording)."""
 
 import nbclient
 import nbformat
 import pytest
-from snippet_outputs import DOCS, ROOT, UPDATE_FLAG, Snippet, mask_measured
+from snippet_outputs import DOCS, UPDATE_FLAG, mask_measured
+from test_site import stored_outputs
 
 from compression_answers import versions
-from compression_answers.notebooks import notebook_for, question_pages
+from compression_answers.notebooks import notebook_download, question_pages
 
 PAGES = question_pages(DOCS)
 
@@ -18,34 +20,30 @@ def test_there_are_question_pages():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
-def test_the_notebook_prints_what_the_page_shows(page, tmp_path, pytestconfig, standalone):
+def test_a_fresh_kernel_reproduces_the_stored_outputs(page, tmp_path, pytestconfig, built_site):
     if pytestconfig.getoption(UPDATE_FLAG):
-        pytest.skip(
-            "recordings are being rewritten: run the tests again to check the notebooks against them"
-        )
-    notebook = notebook_for(page, ROOT)
-    nbformat.validate(notebook)
-    expected = {
-        snippet: standalone(Snippet(ROOT.joinpath(snippet).relative_to(ROOT)))
-        for snippet in [
-            cell.metadata["snippet"] for cell in notebook.cells if "snippet" in cell.metadata
-        ]
-    }
-    if any("output" not in outcome for outcome in expected.values()):
-        pytest.skip("a snippet of this page raised: test_snippets.py reports it")
+        pytest.skip("recordings are being rewritten: run the tests again to check the notebooks")
+    served = nbformat.reads(
+        (built_site / notebook_download(page)).read_text(encoding="utf-8"), as_version=4
+    )
+    stored = stored_outputs(served)
+    assert stored and all(stored.values()), (
+        f"{notebook_download(page)} stores no output for some snippet"
+    )
+    fresh = nbformat.reads(nbformat.writes(served), as_version=4)
+    for cell in fresh.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     nbclient.NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
+        fresh, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()
-    snippet_cells = [cell for cell in notebook.cells if "snippet" in cell.metadata]
-    assert snippet_cells, f"{page.name} runs no snippet"
-    for cell in snippet_cells:
-        snippet = Snippet(ROOT.joinpath(cell.metadata["snippet"]).relative_to(ROOT))
-        printed = "".join(output.text for output in cell.outputs if output.get("name") == "stdout")
-        wanted = expected[cell.metadata["snippet"]]["output"]
-        assert mask_measured(printed) == wanted, (
-            f"{snippet.path} in the notebook:\n"
-            f"{versions.diff(wanted, mask_measured(printed), 'python <path>', 'the notebook')}"
+    for path, ran in stored_outputs(fresh).items():
+        want, got = mask_measured(stored[path]), mask_measured(ran)
+        assert got == want, (
+            f"{path} in a fresh kernel:\n{versions.diff(want, got, 'stored', 'fresh kernel')}"
         )
+    assert all(
+        output.get("output_type") != "execute_result" or "text/html" in output.get("data", {})
+        for cell in fresh.cells
+        for output in cell.get("outputs", [])
+    ), "a cell shows a stray value"

@@ -2,6 +2,7 @@
 `python <snippet>` prints in this run (test_snippets.py compares that with the recording)."""
 
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -11,13 +12,19 @@ from snippet_outputs import (
     ROOT,
     UPDATE_FLAG,
     Inclusion,
+    Snippet,
     all_inclusions,
     mask_measured,
     site_file,
 )
 
 from compression_answers import versions
-from compression_answers.notebooks import notebook_for, notebook_name, question_pages
+from compression_answers.notebooks import (
+    notebook_download,
+    notebook_for,
+    notebook_name,
+    question_pages,
+)
 
 INCLUSIONS = all_inclusions()
 
@@ -104,6 +111,50 @@ def pages_problems(site, subtests, standalone) -> None:
                 pytest.fail(problem, pytrace=False)
 
 
+def stored_outputs(notebook: nbformat.NotebookNode) -> dict[str, str]:
+    """What the build stored in a notebook, by snippet: its printed text, or the figure it draws."""
+    found = {}
+    for cell in notebook.cells:
+        if "snippet" in cell.metadata and not cell.metadata.get("figure"):
+            found[cell.metadata["snippet"]] = "".join(
+                o.text for o in cell.outputs if o.get("name") == "stdout"
+            )
+        elif "draws" in cell.metadata:
+            found[cell.metadata["draws"]] = "".join(
+                o.data["text/html"] for o in cell.outputs if "data" in o
+            )
+    return found
+
+
+def notebook_problem(site, page, standalone) -> str | None:
+    """The page's notebook page, its file, its stored outputs and the page's links to them."""
+    relative = page.relative_to(DOCS)
+    # mkdocs-jupyter serves notebooks/<slug>.ipynb where MkDocs would serve notebooks/<slug>.md
+    rendered = site / site_file(Path(notebook_name(page)).with_suffix(".md")).dest_uri
+    if not rendered.is_file():
+        return f"the site has no page for {notebook_name(page)} (mkdocs-jupyter renders it)"
+    download = site / notebook_download(page)
+    if not download.is_file():
+        return f"the site has no {notebook_download(page)} to download"
+    notebook = nbformat.reads(download.read_text(encoding="utf-8"), as_version=4)
+    nbformat.validate(notebook)
+    expected = notebook_for(page, ROOT)
+    if [c.source for c in notebook.cells] != [c.source for c in expected.cells]:
+        return f"{notebook_download(page)} holds other cells than the snippets of {relative}"
+    for path, stored in stored_outputs(notebook).items():
+        outcome = standalone(Snippet(Path(path)))
+        if "output" in outcome and mask_measured(stored).strip() != outcome["output"].strip():
+            return f"{notebook_download(page)} stores another output for {path} than `python {path}` prints"
+    html = (site / site_file(relative).dest_uri).read_text(encoding="utf-8")
+    for link in (
+        f'href="../../{Path(notebook_name(page)).with_suffix("")}/"',
+        f'href="../../{notebook_download(page)}"',
+    ):
+        if link not in html:
+            return f"{relative} does not link its notebook ({link})"
+    return None
+
+
 def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestconfig, standalone):
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip(
@@ -115,11 +166,7 @@ def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestco
         assert outside_requests(site) == []
     for page in question_pages(DOCS):
         with subtests.test(notebook=notebook_name(page)):
-            built = site / notebook_name(page)
-            assert built.is_file(), f"the site has no {notebook_name(page)}"
-            assert built.read_text(encoding="utf-8") == nbformat.writes(notebook_for(page, ROOT))
-            assert (
-                f'href="../../{notebook_name(page)}"'
-                in (site / site_file(page.relative_to(DOCS)).dest_uri).read_text()
-            )
+            problem = notebook_problem(site, page, standalone)
+            if problem:
+                pytest.fail(problem, pytrace=False)
     pages_problems(site, subtests, standalone)

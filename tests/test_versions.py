@@ -32,7 +32,9 @@ def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1").replace("== 42", "== 43"))
     updated = run_tests(project, UPDATE_FLAG)
     assert updated.returncode == 0, updated.stdout
-    assert (project / OTHER / "sample/count.txt").read_text() == "43\nclaim: 6 x 7 is 42: True\n"
+    assert (
+        project / OTHER / "sample/count.txt"
+    ).read_text() == "43\nanswer: 43\nclaim: 6 x 7 is 42: True\n"
     assert (project / RECORDING).read_text().startswith("42\n"), "the pinned recording changed"
     written = json.loads((project / OTHER / "environment.json").read_text())
     assert written["torch"] == TORCH and re.fullmatch(r"\d{4}-\d\d-\d\d", written["recorded"])

@@ -137,3 +137,12 @@ print(
     "check: past the knee the seeds disagree more (L1 per layer, sd at 0.80 over sd at 0.20): "
     f"{spread[0.8] > spread[0.2]}"
 )
+
+# The option of the page's answer prediction that this run shows (the build keys it on this line).
+if chosen["l1"] < 0.2:
+    answer = "About 5%: more than that risks the 2-point budget"
+elif chosen["l1"] < 0.9:
+    answer = "Far more than 5%: L1 pruning stays within 2 points past 20% of the weights"
+else:
+    answer = "Any amount: pruning never costs 2 points"
+print(f"answer: {answer}")

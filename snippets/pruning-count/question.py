@@ -16,3 +16,6 @@ print(zero_weights)
 
 # The usual answer, checked: 40% of the 10 x 5 = 50 weights.
 print(f"claim: the count is 40% of the 50 weights, 20: {zero_weights == 20}")
+
+# The option of the page's answer prediction that this run shows (the build keys it on this line).
+print(f"answer: {zero_weights}")

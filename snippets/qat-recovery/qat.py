@@ -104,3 +104,13 @@ print(
     f"caveat: much of QAT's lead over the original fp32 model is the extra training, which the control gets too: "
     f"{gain > 0 and control_gain >= gain / 2}"
 )
+
+# The option of the page's answer prediction that this run shows (the build keys it on this line).
+qat_mean, control_mean = mean[f"QAT int2 ({EXTRA} epochs)"], mean[f"fp32 + {EXTRA} epochs"]
+if qat_mean > control_mean + 1.0:
+    answer = "Yes, and QAT beats fp32 trained as long"
+elif qat_mean > control_mean - 1.0:
+    answer = "Yes: QAT ends within a point of an fp32 model trained as long"
+else:
+    answer = "No: training cannot win back what 2-bit weights lose"
+print(f"answer: {answer}")

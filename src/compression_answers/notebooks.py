@@ -1,11 +1,17 @@
 """Each question page's snippets as a Jupyter notebook, generated from the same files.
 
-One code cell per snippet, in page order: never a copy kept by hand. It is served as
-`notebooks/<slug>.ipynb`, and the page links to it at the top of its evidence.
+One code cell per snippet, in page order: never a copy kept by hand. The build stores in each
+cell what its snippet printed in that build, so a reader sees the results before running
+anything; mkdocs-jupyter renders the notebook as the page `notebooks/<slug>/`, with the file to
+download beside it, and the question page links to both at the top of its evidence.
+
+A figure's snippet prints SVG markup: its cell captures that (`%%capture figure`) and the next
+cell draws it, so the notebook shows the figure, not the markup.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -25,15 +31,24 @@ def question_pages(docs: Path) -> list[Path]:
     ]
 
 
-def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
+FIGURE_OPTION = re.compile(r"""\bhtml=["']?(?:1|on|true|yes)\b""")
+DRAW_FIGURE = "from IPython.display import HTML\n\nHTML(figure.stdout)"
+
+
+def notebook_for(
+    page: Path, project: Path, outputs: dict[str, str] | None = None
+) -> nbformat.NotebookNode:
+    """The page's notebook; with `outputs` (snippet path -> what it printed), stored in its cells."""
     source = page.read_text(encoding="utf-8")
     title = pages.title_of(get_data(source)[0])
-    snippets = list(dict.fromkeys(match["path"] for match in EXECUTED_INCLUDE.finditer(source)))
+    includes = list(EXECUTED_INCLUDE.finditer(source))
+    snippets = list(dict.fromkeys(match["path"] for match in includes))
+    figures = {match["path"] for match in includes if FIGURE_OPTION.search(match["options"])}
     cells = [
         nbformat.v4.new_markdown_cell(
             f"# {title}\n\nThe snippets of the page, one per cell, generated from the files the page "
-            "runs. Run the cells top to bottom: each prints what the page shows (a figure's cell "
-            "prints its SVG markup)."
+            "runs, with what each printed when the site was built. Run the cells top to bottom, in "
+            "an empty folder: each prints what the page shows, and a figure's cell draws it."
         )
     ]
     # A missing file is reported, with its page and line, by executed_snippets.py.
@@ -61,14 +76,43 @@ def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
             code = (project / path).read_text(encoding="utf-8")
             lines += [
                 f'Path("{path}").parent.mkdir(parents=True, exist_ok=True)',
-                f'Path("{path}").write_text({code!r})',
+                f'_ = Path("{path}").write_text({code!r})',  # `_ =`: no stray count in the cell
             ]
         cells.append(nbformat.v4.new_code_cell("\n".join(lines), metadata={"setup": True}))
     for path, code in codes.items():
         cells.append(nbformat.v4.new_markdown_cell(f"`{path}`"))
-        cells.append(nbformat.v4.new_code_cell(code.rstrip("\n"), metadata={"snippet": path}))
+        printed = (outputs or {}).get(path)
+        if path in figures:
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    "%%capture figure\n" + code.rstrip("\n"),
+                    metadata={"snippet": path, "figure": True},
+                )
+            )
+            drawn = [] if printed is None else [_figure_output(printed)]
+            cells.append(
+                nbformat.v4.new_code_cell(DRAW_FIGURE, metadata={"draws": path}, outputs=drawn)
+            )
+        else:
+            stream = (
+                []
+                if printed is None
+                else [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+            )
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    code.rstrip("\n"), metadata={"snippet": path}, outputs=stream
+                )
+            )
+    count = 0
     for number, cell in enumerate(cells):
         cell.id = f"cell-{number}"  # not random: the same files make the same notebook
+        if cell.cell_type == "code" and outputs is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = count
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {
         "name": "python3",
@@ -78,5 +122,18 @@ def notebook_for(page: Path, project: Path) -> nbformat.NotebookNode:
     return notebook
 
 
+def _figure_output(svg: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_output(
+        "execute_result",
+        data={"text/html": svg, "text/plain": "<IPython.core.display.HTML object>"},
+    )
+
+
 def notebook_name(page: Path) -> str:
+    """The notebook's path among the site's files: mkdocs-jupyter serves it as notebooks/<slug>/."""
     return f"{NOTEBOOKS}/{page.stem}.ipynb"
+
+
+def notebook_download(page: Path) -> str:
+    """Where mkdocs-jupyter copies the notebook file, beside its page."""
+    return f"{NOTEBOOKS}/{page.stem}/{page.stem}.ipynb"

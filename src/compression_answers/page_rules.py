@@ -28,6 +28,7 @@ QUESTION_PAGE_PARTS = {
     "the question": re.compile(r"^## The question$", re.MULTILINE),
     "the hint": re.compile(r'^\?\?\?\+? tip "Hint"', re.MULTILINE),
     "the usual answer": re.compile(r'^\?\?\?\+? question "The usual answer', re.MULTILINE),
+    "answer options": re.compile(r"^<quiz answer>$", re.MULTILINE),
     "the reader's prediction": re.compile(r"^<quiz>$", re.MULTILINE),
     "a verdict": re.compile(r'^## Verdict\n\n!!! verdict "', re.MULTILINE),
 }
@@ -48,8 +49,9 @@ class Include:
 
 
 def is_question_page(src_path: str) -> bool:
-    """A page inside a section folder of docs/ is a question page; the others are not."""
-    return "/" in src_path
+    """A markdown page inside a section folder of docs/ is a question page; the others are not
+    (the notebooks' pages, generated into notebooks/, included)."""
+    return "/" in src_path and src_path.endswith(".md")
 
 
 def line_of(text: str, offset: int) -> int:

@@ -1,18 +1,17 @@
-"""What the build writes into a question page from its runs: the verdict, the prediction's key,
-and the home page's table of questions. Strings in, strings (or a PageProblem) out."""
+"""What the build writes into a question page from its runs: the verdict, and the home page's
+table of questions (compression_answers.predictions keys the predictions). Strings in, strings
+(or a PageProblem) out."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from compression_answers.claims import ADMONITION, CHOICE, TITLE, VERDICTS, Checked, Verdict
+from compression_answers.claims import ADMONITION, TITLE, VERDICTS, Checked, Verdict
 
 # The author writes the verdict the prose under it was written for; the build renders the one
 # the runs decide, and a mismatch fails the (strict) build, so prose never outlives its verdict.
 DECLARED_VERDICT = re.compile(r'^!!! verdict "(?P<name>[^"\n]*)"$', re.MULTILINE)
-PREDICTION = re.compile(r"^<quiz>\n(?P<body>.*?)^</quiz>$", re.MULTILINE | re.DOTALL)
-CHOICE_LINE = re.compile(r"^- \[(?P<mark>[ xX])\] (?P<text>.*)$", re.MULTILINE)
 TITLE_LINE = re.compile(r"^# (?P<title>.+)$", re.MULTILINE)
 TABLE_MARKER = "<!-- the question table -->"
 
@@ -64,28 +63,6 @@ def render_verdict(markdown: str, decided: Verdict, checked: list[Checked]) -> s
     header = f'!!! {ADMONITION[decided.name]} "{TITLE[decided.name]}"\n'
     rest = markdown[declared.end() + 1 :]
     return markdown[: declared.start()] + header + checked_list(checked) + "\n" + rest
-
-
-def mark_prediction(markdown: str, decided: Verdict) -> str:
-    """Mark the prediction's right choice: the one the decided verdict names."""
-    prediction = PREDICTION.search(markdown)
-    if prediction is None:
-        raise PageProblem("a question page needs the reader's prediction (<quiz> … </quiz>)")
-    body = prediction["body"]
-    choices = list(CHOICE_LINE.finditer(body))
-    marked = [c for c in choices if c["mark"] != " "]
-    if marked:
-        raise PageProblem(
-            "the prediction's right choice is marked by the build from the runs: write every choice as `- [ ] …`",
-            prediction.start("body") + marked[0].start(),
-        )
-    right = CHOICE[decided.name]
-    if right not in [c["text"] for c in choices]:
-        raise PageProblem(
-            f"the prediction offers no choice {right!r}, which the runs decide", prediction.start()
-        )
-    body = CHOICE_LINE.sub(lambda c: f"- [x] {right}" if c["text"] == right else c[0], body)
-    return markdown[: prediction.start("body")] + body + markdown[prediction.end("body") :]
 
 
 @dataclass(frozen=True)
