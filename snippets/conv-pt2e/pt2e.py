@@ -123,5 +123,5 @@ if not any(type(m) is nn.Conv2d for m in dynamic):
 elif kinds:
     answer = "PT2E static quantization: export, prepare_pt2e, calibrate, convert_pt2e"
 else:
-    answer = "None: no PyTorch call quantizes convolutions for a CPU"
+    answer = "Neither of these: the convolutions stay fp32"
 print(f"answer: {answer}")
