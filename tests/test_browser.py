@@ -7,15 +7,12 @@ transfers at most 300 KB on first load. Screenshots of every page go to artifact
 """
 
 import functools
-import gzip
-import http.server
-import io
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import node_tools
 import pytest
+import site_server
 from snippet_outputs import DOCS, ROOT, site_file
 
 from compression_answers.notebooks import question_pages
@@ -37,42 +34,13 @@ PAGES = sorted(
     site_file(page.relative_to(DOCS)).url.removeprefix("./") for page in DOCS.rglob("*.md")
 )
 QUESTION_PAGES = [site_file(page.relative_to(DOCS)).url for page in question_pages(DOCS)]
-COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
 
 
 @pytest.fixture(scope="session")
 def base_url(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site compressed, as a host like GitHub Pages does: page weight is what travels."""
-
-    def send_head(self):
-        path = Path(self.translate_path(self.path))
-        if path.is_dir():
-            path = path / "index.html"
-        if (
-            "gzip" not in self.headers.get("Accept-Encoding", "")
-            or path.suffix not in COMPRESSED
-            or not path.is_file()
-        ):
-            return super().send_head()
-        body = gzip.compress(path.read_bytes(), mtime=0)
-        self.send_response(200)
-        self.send_header("Content-Type", self.guess_type(str(path)))
-        self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        return io.BytesIO(body)
-
-    def log_message(self, *args):
-        pass
+    with site_server.served(built_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,50 @@
+"""The built site served over HTTP, compressed as a host like GitHub Pages serves it: what the
+browser tests and the benchmark's Lighthouse run measure is what travels."""
+
+import contextlib
+import functools
+import gzip
+import http.server
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, gzip-compressed when the client accepts it; no request log."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if (
+            "gzip" not in self.headers.get("Accept-Encoding", "")
+            or path.suffix not in COMPRESSED
+            or not path.is_file()
+        ):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def served(site: Path) -> Iterator[str]:
+    """The site's base URL while the context lasts."""
+    handler = functools.partial(GzipHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
