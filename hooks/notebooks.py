@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
 from compression_answers import page_rules, runs
 from compression_answers.notebooks import (
+    NOTEBOOKS,
     notebook_download,
     notebook_for,
     notebook_name,
@@ -47,6 +49,13 @@ def on_files(files, config):
                 )
             except (SnippetFailed, FileNotFoundError):
                 continue  # the page's block reports it, and the build fails
+            except (
+                Exception
+            ) as error:  # a fault of the runner or the cache: stop, naming what it ran
+                where = f"docs/{page.relative_to(config.docs_dir).as_posix()}:{include.line}"
+                raise PluginError(
+                    f"{where}: {include.path}: the runner failed: {type(error).__name__}: {error}"
+                ) from error
         target = folder / notebook_name(page)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(nbformat.writes(notebook_for(page, project, outputs)), encoding="utf-8")
@@ -54,6 +63,14 @@ def on_files(files, config):
             File(notebook_name(page), str(folder), config.site_dir, config.use_directory_urls)
         )
     return files
+
+
+def on_page_content(html, page, config, files):
+    # A notebook's page repeats its question page's code and outputs: search finds them there.
+    # (Set here: the page's meta is read from its source after on_pre_page.)
+    if page.file.src_uri.startswith(f"{NOTEBOOKS}/"):
+        page.meta["search"] = {"exclude": True}
+    return html
 
 
 def on_page_markdown(markdown, page, config, files):

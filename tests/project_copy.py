@@ -126,4 +126,5 @@ def make_project(project: Path, record: bool = True) -> Path:
     recorded = run_tests(project, UPDATE_FLAG)  # recordings come from the update command, here too
     assert recorded.returncode == 0, recorded.stdout
     assert build(project).returncode == 0, "the unbroken copy must build"
+    shutil.rmtree(project / ".cache", ignore_errors=True)  # each test starts from an empty cache
     return project

@@ -142,12 +142,17 @@ def test_links_to_a_missing_page_or_anchor_fail_the_build(project):
     )
 
 
-QUIZ = SAMPLE_PAGE[SAMPLE_PAGE.index("<quiz>") : SAMPLE_PAGE.index("</quiz>") + len("</quiz>")]
+def block(opening: str) -> str:
+    start = SAMPLE_PAGE.index(opening)
+    return SAMPLE_PAGE[start : SAMPLE_PAGE.index("</quiz>", start) + len("</quiz>")]
+
+
 MISSING_PARTS = {  # the part, and how a page lacks it
     "the question": ("## The question\n", ""),
     "the hint": ('??? tip "Hint"', "??? note"),
     "the usual answer": ('??? question "The usual answer', '??? note "The answer'),
-    "the reader's prediction": (QUIZ, ""),
+    "answer options": (block("<quiz answer>\n"), ""),
+    "the reader's prediction": (block("<quiz>\n"), ""),
     "a verdict": ('!!! verdict "holds"', '!!! note "Verdict"'),
 }
 
@@ -271,7 +276,7 @@ def test_the_update_command_refuses_a_snippet_that_raises(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET + "1 / 0\n")
     fails_with(
         run_tests(project, UPDATE_FLAG),
-        f'File "{SNIPPET}", line 4, in <module>',
+        f'File "{SNIPPET}", line {SAMPLE_SNIPPET.count(chr(10)) + 1}, in <module>',
         "ZeroDivisionError",
     )
     assert (project / RECORDING).read_text() == RECORDED

@@ -20,9 +20,10 @@ def test_there_are_question_pages():
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.stem)
-def test_a_fresh_kernel_reproduces_the_stored_outputs(page, tmp_path, pytestconfig, built_site):
+def test_a_fresh_kernel_reproduces_the_stored_outputs(page, tmp_path, pytestconfig, request):
     if pytestconfig.getoption(UPDATE_FLAG):
         pytest.skip("recordings are being rewritten: run the tests again to check the notebooks")
+    built_site = request.getfixturevalue("built_site")  # not built while recordings are rewritten
     served = nbformat.reads(
         (built_site / notebook_download(page)).read_text(encoding="utf-8"), as_version=4
     )
