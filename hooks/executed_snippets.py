@@ -193,7 +193,9 @@ def _with_verdict(markdown: str, source: str, where: str) -> str:
         problem = pages.verdict_problem(source, decided)
         if problem:
             log.warning(f"{where}:{page_rules.line_of(source, problem.offset)}: {problem}")
-        return pages.render_verdict(markdown, decided, checked)
+        return pages.render_verdict(
+            markdown, decided, checked, [(answer.text, answer.snippet) for answer in answers]
+        )
     except pages.PageProblem as problem:
         log.warning(f"{where}:{page_rules.line_of(source, problem.offset)}: {problem}")
         return markdown

@@ -83,6 +83,8 @@ def test_the_rendered_verdict_and_the_marked_choice_are_the_decided_ones():
     assert '!!! warning "The usual answer holds, with a caveat"\n    Decided by' in rendered
     assert "    - `caveat`: c: **True** (`snippets/x/y.py`)" in rendered
     assert "    Prose." in rendered
+    with_answer = pages.render_verdict(PAGE, decided, [], [("20", "snippets/x/y.py")] * 2)
+    assert with_answer.count("    The run's answer: **20** (`snippets/x/y.py`).") == 1
     assert 'value="1" data-right> <label for="prediction-1-1">It holds, with a caveat' in rendered
     assert rendered.count("data-right") == 1
     assert pages.verdict_problem(PAGE, decided) is None

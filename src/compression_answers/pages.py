@@ -50,19 +50,28 @@ def verdict_problem(markdown: str, decided: Verdict) -> PageProblem | None:
     )
 
 
-def checked_list(checked: list[Checked], indent: str = "    ") -> str:
-    lines = [f"{indent}Decided by the checked lines the runs above printed:", ""]
+def checked_list(
+    checked: list[Checked], answers: list[tuple[str, str]] = (), indent: str = "    "
+) -> str:
+    """The run's answers (text, snippet), then the checked lines that decide the verdict."""
+    lines = []
+    for text, snippet in dict.fromkeys(answers):
+        lines += [f"{indent}The run's answer: **{text}** (`{snippet}`).", ""]
+    lines += [f"{indent}Decided by the checked lines the runs above printed:", ""]
     for c in checked:
         lines.append(f"{indent}- `{c.kind}`: {c.statement}: **{c.value}** (`{c.snippet}`)")
     return "\n".join(lines) + "\n"
 
 
-def render_verdict(markdown: str, decided: Verdict, checked: list[Checked]) -> str:
-    """Replace the declared verdict by the decided one, with the checked lines that decide it."""
+def render_verdict(
+    markdown: str, decided: Verdict, checked: list[Checked], answers: list[tuple[str, str]] = ()
+) -> str:
+    """Replace the declared verdict by the decided one, with the run's answer and the checked
+    lines that decide it: the verdict states the figures the runs printed."""
     declared = declared_verdict(markdown)
     header = f'!!! {ADMONITION[decided.name]} "{TITLE[decided.name]}"\n'
     rest = markdown[declared.end() + 1 :]
-    return markdown[: declared.start()] + header + checked_list(checked) + "\n" + rest
+    return markdown[: declared.start()] + header + checked_list(checked, answers) + "\n" + rest
 
 
 @dataclass(frozen=True)
