@@ -189,6 +189,21 @@ def test_no_output_or_table_needs_a_sideways_scroll(visit, device, scheme, subte
             assert page.evaluate(SIDEWAYS) == []
 
 
+# The smallest text of each figure, in CSS pixels as drawn: user units times the SVG's scale.
+FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  return sizes.length ? Math.min(...sizes) : 0;
+})"""
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_figure_text_is_readable(visit, device):
+    page = visit("pruning/pruning-budget/", viewport=VIEWPORTS[device]).page
+    smallest = page.evaluate(FIGURE_TEXT)
+    assert smallest and min(smallest) >= 11, f"figure text drawn at {smallest} px"
+
+
 def test_the_home_page_shows_no_answer_until_asked(visit):
     page = visit("").page
     answers, runs = page.locator("details.success"), page.locator("details.example")
