@@ -271,15 +271,37 @@ def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visi
     assert opened.errors == []
 
 
-def test_every_question_page_offers_answer_options_keyed_by_its_run(visit, subtests):
+@pytest.mark.parametrize("device", VIEWPORTS)
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_every_question_page_predicts_and_opens_its_notebook(visit, device, scheme, subtests):
+    """On every question page, at both widths and in both schemes: the answer options and the
+    verdict prediction, each keyed by the runs; the first checked only when asked, with what the
+    run showed, and started again; and the notebook page, with its outputs and no stray value."""
     for path in QUESTION_PAGES:
         with subtests.test(page=path):
-            forms = visit(path).page.locator("form.prediction")
+            opened = visit(path, scheme, VIEWPORTS[device])
+            page = opened.page
+            forms = page.locator("form.prediction")
             assert forms.count() == 2, (
                 "a question page has its answer options and its verdict prediction"
             )
-            for index in range(2):
-                assert forms.nth(index).locator("input[data-right]").count() == 1
+            assert [forms.nth(i).locator("input[data-right]").count() for i in range(2)] == [1, 1]
+            form, feedback = forms.first, forms.first.locator(".prediction-feedback")
+            form.locator("input[type=radio]").first.check()
+            page.keyboard.press("ArrowDown")
+            assert not feedback.is_visible(), "an arrow key committed the answer"
+            form.get_by_role("button", name="Check my prediction").click()
+            assert "The run printed answer:" in feedback.inner_text()
+            assert form.locator(".prediction-right").is_visible()
+            form.get_by_role("button", name="Start again").click()
+            assert not feedback.is_visible() and form.locator("input:checked").count() == 0
+            page.locator('a.md-button[href*="notebooks/"]:not([download])').click()
+            page.locator(".jp-OutputArea-output").first.wait_for()
+            results = page.locator(".jp-OutputArea-executeResult")
+            assert all(r.locator("svg").count() for r in results.all()), (
+                "a notebook cell shows a stray value"
+            )
+            assert opened.errors == []
 
 
 def test_searching_typeerror_finds_the_missing_bias_page(visit):
