@@ -168,12 +168,12 @@ def test_the_page_works(visit, axe_script, path, scheme, subtests, record_proper
             )
 
 
-# What a reader must see without scrolling sideways: each snippet's output (the block after its
-# titled source) and each table, with any collapsed block opened first.
+# What a reader must see without scrolling sideways: each snippet's output (the block before its
+# collapsed source) and each table, with any collapsed block opened first.
 SIDEWAYS = """() => {
   document.querySelectorAll('details').forEach(d => d.open = true);
   const blocks = document.querySelectorAll(
-    '.md-content .highlight:has(.filename) + .highlight pre > code, .md-content .md-typeset__scrollwrap');
+    '.md-content .highlight:has(+ details.snippet-source) pre > code, .md-content .md-typeset__scrollwrap');
   return [...blocks].filter(b => b.scrollWidth > b.clientWidth + 1).map(b =>
     `${b.scrollWidth - b.clientWidth} px hidden: ${b.textContent.trim().split('\\n')[0].slice(0, 60)}`);
 }"""

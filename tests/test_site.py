@@ -50,9 +50,14 @@ def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | Non
         if expected.strip() not in html:
             return f"{inclusion.page} does not show the figure `python {snippet.path}` draws"
         return None
-    output_block = source_block.find_next_sibling()
+    collapsed = source_block.find_parent("details", class_="snippet-source")
+    if collapsed is None or collapsed.get("open") is not None:
+        return f"{inclusion.page} shows the source of {snippet.path} open, not collapsed under its result"
+    if str(snippet.path) not in collapsed.summary.get_text():
+        return f"{inclusion.page} does not name {snippet.path} where its source is collapsed"
+    output_block = collapsed.find_previous_sibling()
     if output_block is None or "highlight" not in output_block.get("class", []):
-        return f"{inclusion.page} shows no output block after {snippet.path}"
+        return f"{inclusion.page} shows no output block before the source of {snippet.path}"
     shown = mask_measured(output_block.code.get_text())
     if shown.strip("\n") != expected.strip("\n"):
         return (

@@ -18,7 +18,9 @@ with contextlib.redirect_stdout(io.StringIO()):
 plt.rcParams.update({"font.size": 13, "svg.fonttype": "none", "svg.hashsalt": "pruning-budget"})
 fig, ax = plt.subplots(figsize=(5.0, 4.0))
 ax.axhspan(-1, 2, color="tab:purple", alpha=0.2, label="within the 2-point budget")
-ax.axhline(2, color="tab:purple", linewidth=2, linestyle="--")  # the budget's edge, in either scheme
+ax.axhline(
+    2, color="tab:purple", linewidth=2, linestyle="--"
+)  # the budget's edge, in either scheme
 percent = [a * 100 for a in sweep["amounts"]]
 for how, label in sweep["methods"].items():
     runs = [sweep["drops"]["test"][how][a] for a in sweep["amounts"]]

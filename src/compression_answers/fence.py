@@ -7,6 +7,8 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
   code, checked when it runs, whatever the fence's spelling or indentation.
 - Only the options this site supports are accepted: any other is refused, by name.
 - Only Python executes: an executed block in any other language is refused.
+- The result comes first and the code follows, collapsed under its file's path: a reader sees
+  what the run shows before the set-up, and the file to copy stays named.
 - A snippet that fails is markdown-exec's `ExecutionError`: its traceback is shown in place and
   logged as a warning, which fails a strict build. Anything else that goes wrong here raises
   `SuperFencesException`, the one exception superfences does not swallow: the build stops.
@@ -14,6 +16,7 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
 
 from __future__ import annotations
 
+import html as html_module
 import re
 from typing import Any
 
@@ -25,6 +28,22 @@ from compression_answers.page_rules import SNIPPET_PATH
 from compression_answers.runner import SnippetFailed
 
 SUPPORTED = {"exec", "source", "result", "html", "title", "width", "returncode"}
+SOURCE_BLOCK = '<div class="highlight"><span class="filename">'
+SOURCE_END = (
+    "</code></pre></div>"  # pygments' markup holds no nested block: the first end is the source's
+)
+
+
+def results_first(rendered: str, title: str) -> str:
+    """markdown-exec's source-then-result as the result, then the source collapsed under its path."""
+    if not rendered.startswith(SOURCE_BLOCK) or SOURCE_END not in rendered:
+        return rendered  # no source shown: nothing to move
+    end = rendered.index(SOURCE_END) + len(SOURCE_END)
+    source, result = rendered[:end], rendered[end:].strip("\n")
+    summary = f"The code: <code>{html_module.escape(title)}</code>"
+    return f'{result}\n<details class="snippet-source"><summary>{summary}</summary>\n{source}\n</details>\n'
+
+
 TRUE = {"1", "on", "true", "yes"}
 
 
@@ -107,7 +126,10 @@ def formatter(
                     markdown_exec.code_block("text", str(error))
                 ) from None
 
-        html = markdown_exec.base_format(language="python", run=run, code=code, md=md, **options)
+        html = results_first(
+            markdown_exec.base_format(language="python", run=run, code=code, md=md, **options),
+            title,
+        )
         current = runs.current()
         if current.page is not None:
             current.rendered.setdefault(current.page[0], []).append(title)

@@ -46,7 +46,7 @@ def notebook_for(
     figures = {match["path"] for match in includes if FIGURE_OPTION.search(match["options"])}
     cells = [
         nbformat.v4.new_markdown_cell(
-            f"# {title}\n\nThe snippets of the page, one per cell, generated from the files the page "
+            f"# Notebook: {title}\n\nThe snippets of the page, one per cell, generated from the files the page "
             "runs, with what each printed when the site was built. Run the cells top to bottom, in "
             "an empty folder: each prints what the page shows, and a figure's cell draws it."
         )
