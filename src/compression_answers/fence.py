@@ -41,7 +41,11 @@ def results_first(rendered: str, title: str) -> str:
     end = rendered.index(SOURCE_END) + len(SOURCE_END)
     source, result = rendered[:end], rendered[end:].strip("\n")
     summary = f"The code: <code>{html_module.escape(title)}</code>"
-    return f'{result}\n<details class="snippet-source"><summary>{summary}</summary>\n{source}\n</details>\n'
+    # One block: a result that starts inline (a figure's <svg>) must not be wrapped in a <p>.
+    return (
+        f'<div class="snippet-run">\n{result}\n<details class="snippet-source"><summary>{summary}</summary>\n'
+        f"{source}\n</details>\n</div>\n"
+    )
 
 
 TRUE = {"1", "on", "true", "yes"}
