@@ -44,17 +44,16 @@ def base_url(built_site):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser_type_launch_args(browser_type_launch_args):
+    """pytest-playwright launches Debian's Chromium (Playwright's own download fails here)."""
     if not CHROMIUM.exists():
         node_tools.missing("Debian's chromium: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "headless": True,
+        "args": CHROMIUM_ARGS,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -66,9 +65,10 @@ class Visit:
     """One page opened in a fresh browser context: what it logged, fetched and weighed."""
 
     def __init__(
-        self, browser, base_url: str, path: str, scheme: str = "light", viewport=(1280, 900)
+        self, new_context, base_url: str, path: str, scheme: str = "light", viewport=(1280, 900)
     ):
-        self.context = browser.new_context(
+        # pytest-playwright's contexts: traced, and kept as artifacts when the test fails.
+        self.context = new_context(
             color_scheme=scheme, viewport={"width": viewport[0], "height": viewport[1]}
         )
         self.errors: list[str] = []
@@ -98,21 +98,15 @@ class Visit:
         sizes = response.request.sizes()  # as transferred: compressed body plus headers
         self.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
-    def close(self):
-        self.context.close()
-
 
 @pytest.fixture
-def visit(browser, base_url):
-    opened = []
+def visit(new_context, base_url):
+    """Opens a page in a fresh context; pytest-playwright closes the contexts after the test."""
 
     def open_page(path: str, scheme: str = "light", viewport=(1280, 900)) -> Visit:
-        opened.append(Visit(browser, base_url, path, scheme, viewport))
-        return opened[-1]
+        return Visit(new_context, base_url, path, scheme, viewport)
 
-    yield open_page
-    for one in opened:
-        one.close()
+    return open_page
 
 
 def page_id(path: str) -> str:
@@ -180,12 +174,12 @@ SIDEWAYS = """() => {
 VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
 
 
-@pytest.mark.parametrize("device", VIEWPORTS)
+@pytest.mark.parametrize("screen", VIEWPORTS)
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_no_output_or_table_needs_a_sideways_scroll(visit, device, scheme, subtests):
+def test_no_output_or_table_needs_a_sideways_scroll(visit, screen, scheme, subtests):
     for path in PAGES:
         with subtests.test(page=path or "home"):
-            page = visit(path, scheme, VIEWPORTS[device]).page
+            page = visit(path, scheme, VIEWPORTS[screen]).page
             assert page.evaluate(SIDEWAYS) == []
 
 
@@ -197,9 +191,9 @@ FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
 })"""
 
 
-@pytest.mark.parametrize("device", VIEWPORTS)
-def test_figure_text_is_readable(visit, device):
-    page = visit("pruning/pruning-budget/", viewport=VIEWPORTS[device]).page
+@pytest.mark.parametrize("screen", VIEWPORTS)
+def test_figure_text_is_readable(visit, screen):
+    page = visit("pruning/pruning-budget/", viewport=VIEWPORTS[screen]).page
     smallest = page.evaluate(FIGURE_TEXT)
     assert smallest and min(smallest) >= 11, f"figure text drawn at {smallest} px"
 
@@ -271,15 +265,15 @@ def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visi
     assert opened.errors == []
 
 
-@pytest.mark.parametrize("device", VIEWPORTS)
+@pytest.mark.parametrize("screen", VIEWPORTS)
 @pytest.mark.parametrize("scheme", SCHEMES)
-def test_every_question_page_predicts_and_opens_its_notebook(visit, device, scheme, subtests):
+def test_every_question_page_predicts_and_opens_its_notebook(visit, screen, scheme, subtests):
     """On every question page, at both widths and in both schemes: the answer options and the
     verdict prediction, each keyed by the runs; the first checked only when asked, with what the
     run showed, and started again; and the notebook page, with its outputs and no stray value."""
     for path in QUESTION_PAGES:
         with subtests.test(page=path):
-            opened = visit(path, scheme, VIEWPORTS[device])
+            opened = visit(path, scheme, VIEWPORTS[screen])
             page = opened.page
             forms = page.locator("form.prediction")
             assert forms.count() == 2, (
