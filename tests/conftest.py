@@ -11,7 +11,7 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from snippet_outputs import ROOT, RUNNING, UPDATE_FLAG, Snippet, SnippetRaised, mask_measured  # noqa: E402
+from snippet_outputs import ROOT, RUNNING, UPDATE_FLAG, Snippet, SnippetRaised, mask_measured
 
 BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 

@@ -140,7 +140,7 @@ def formatter(
         return html
     except SuperFencesException:
         raise
-    except Exception as error:  # noqa: BLE001 - a fault of the runner or the cache must stop the build
+    except Exception as error:  # a fault of the runner or the cache must stop the build
         raise refuse(
             f"{title}: the runner failed: {type(error).__name__}: {error}", title
         ) from error
