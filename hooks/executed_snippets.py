@@ -28,7 +28,6 @@ from compression_answers import (
     settings,
     versions,
 )
-from compression_answers.runner import SnippetFailed
 
 log = logging.getLogger("mkdocs.hooks.executed_snippets")
 _command = "build"
@@ -36,7 +35,7 @@ _command = "build"
 _decided_pages: dict[
     str, tuple[claims.Verdict, list[claims.Checked], list[predictions.Answer]] | None
 ] = {}
-_pages_seen = 0
+_pages_seen: set[str] = set()  # the pages rendered in this build, by src_uri
 _pages: list = []  # the build's documentation pages (MkDocs File objects)
 _other_versions: list[versions.Difference] = []  # outputs another recorded torch prints differently
 
@@ -62,12 +61,12 @@ def on_config(config):
 
 
 def on_pre_build(config):
-    global _pages_seen  # noqa: PLW0603
     _decided_pages.clear()
-    _pages_seen = 0
+    _pages_seen.clear()
     runs.begin(Path(config.config_file_path).parent)
 
 
+@event_priority(110)  # first: every snippet starts before the notebooks hook waits for one
 def on_files(files, config):
     current = runs.current()
     files.append(File.generated(config, "api-index.md", content=_api_index(files, current.project)))
@@ -83,9 +82,8 @@ def on_files(files, config):
     _pages[:] = files.documentation_pages()
     for file in _pages:
         for include in page_rules.executed_includes(file.content_string):
-            if (
-                current.project / include.path
-            ).is_file():  # a bad include is reported with its page
+            # A missing file is reported with its page and line.
+            if (current.project / include.path).is_file():
                 current.start(include.path, include.returncode, include.width)
     return files
 
@@ -93,18 +91,11 @@ def on_files(files, config):
 def _api_index(files, project: Path) -> str:
     """The API index page, from the snippets (tests/test_api_index.py fails if a function is uncalled)."""
     found = api_index.index(project)
-    pages_of: dict[str, list[tuple[str, str]]] = {}
-    for file in files.documentation_pages():
-        source = file.content_string
-        includes = page_rules.executed_includes(source)
-        if not includes:
-            continue
-        try:
-            title = pages.title_of(get_data(source)[0])
-        except pages.PageProblem:
-            title = file.src_uri
-        for include in includes:
-            pages_of.setdefault(include.path, []).append((file.src_uri, title.replace("|", "\\|")))
+    sources = ((file.src_uri, file.content_string) for file in files.documentation_pages())
+    pages_of = {
+        snippet: [(uri, title.replace("|", "\\|")) for uri, title in found_on]
+        for snippet, found_on in pages.snippet_pages(sources).items()
+    }
     return api_index.markdown(found, pages_of)
 
 
@@ -128,19 +119,13 @@ def _checked_lines(
     checked, answers = [], []
     current = runs.current()
     for include in page_rules.executed_includes(source):
-        path = include.path
-        if not (current.project / path).is_file():
-            continue  # reported as a missing include
         try:
-            output = current.output(path, include.returncode, include.width)
-        except SnippetFailed:
-            continue
-        except Exception as error:  # a fault of the runner or the cache: stop, naming what it ran
-            raise PluginError(
-                f"{where}:{include.line}: {path}: the runner failed: {type(error).__name__}: {error}"
-            ) from error
-        checked += claims.checked_lines(output, path)
-        answers += predictions.answers(output, path)
+            output = current.included_output(include, where)
+        except runs.RunnerFault as fault:
+            raise PluginError(str(fault)) from fault
+        if output is not None:
+            checked += claims.checked_lines(output, include.path)
+            answers += predictions.answers(output, include.path)
     return checked, answers
 
 
@@ -178,12 +163,11 @@ def _decide(
 def _with_verdict(markdown: str, source: str, where: str) -> str:
     """The verdict and the prediction's right choice, as the page's runs decide them."""
     found = _decided(source, where)
-    if (
-        found is None
-    ):  # already reported: leave out the predictions, which have no key without a verdict
+    if found is None:
+        # Already reported: leave out the predictions, which have no key without a verdict.
         return predictions.remove(markdown)
     decided, checked, answers = found
-    front = source.find(markdown) if markdown in source else 0  # the front matter's length
+    front = max(source.find(markdown), 0)  # the front matter's length
     try:
         markdown = predictions.render(markdown, decided, answers)
     except pages.PageProblem as problem:
@@ -209,9 +193,8 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
             continue
         page_source = file.content_string
         body, meta = get_data(page_source)
-        found = _decided(
-            page_source, f"docs/{file.src_uri}"
-        )  # a missing short_answer is a page rule
+        # A missing short_answer is a page rule's to report.
+        found = _decided(page_source, f"docs/{file.src_uri}")
         try:
             title = pages.title_of(body)
         except pages.PageProblem as problem:
@@ -230,12 +213,10 @@ def _with_question_table(markdown: str, source: str, where: str, files) -> str:
         return markdown
 
 
-@event_priority(
-    50
-)  # before other plugins read the page: the build writes its verdict and predictions
+# Before other plugins read the page: the build writes its verdict and predictions.
+@event_priority(50)
 def on_page_markdown(markdown, page, config, files):
-    global _pages_seen  # noqa: PLW0603
-    _pages_seen += 1
+    _pages_seen.add(page.file.src_uri)
     source = page.file.content_string  # with front matter: true line numbers
     where = f"docs/{page.file.src_uri}"
     current = runs.current()
@@ -275,7 +256,8 @@ def on_build_error(error):
 def on_post_build(config):
     current = runs.current()
     current.shutdown()
-    if _pages_seen == len(_pages):  # every page was rendered: the checks saw them all
+    # Every page was rendered (not a serve rebuild of some): the checks saw them all.
+    if all(file.src_uri in _pages_seen for file in _pages):
         included = {
             include.path
             for file in _pages

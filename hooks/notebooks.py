@@ -21,7 +21,6 @@ from compression_answers.notebooks import (
     question_pages,
 )
 from compression_answers.page_rules import is_question_page
-from compression_answers.runner import SnippetFailed
 
 # Where the build writes the notebooks it generates: mkdocs-jupyter reads a notebook from a file.
 GENERATED = Path(".cache") / "notebooks"
@@ -29,36 +28,24 @@ GENERATED = Path(".cache") / "notebooks"
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which makes pages of the notebooks
 def on_files(files, config):
-    project = Path(config.config_file_path).parent
+    # executed_snippets.py's on_files, which runs first, has started every snippet.
     current = runs.current()
-    pages = question_pages(Path(config.docs_dir))
-    includes = {
-        page: page_rules.executed_includes(page.read_text(encoding="utf-8")) for page in pages
-    }
-    for found in includes.values():  # all started first: they run side by side
-        for include in found:
-            if (project / include.path).is_file():  # a missing one is reported with its page
-                current.start(include.path, include.returncode, include.width)
-    folder = project / GENERATED
-    for page in pages:
+    folder = current.project / GENERATED
+    for page in question_pages(Path(config.docs_dir)):
+        where = f"docs/{page.relative_to(config.docs_dir).as_posix()}"
         outputs = {}
-        for include in includes[page]:
+        for include in page_rules.executed_includes(page.read_text(encoding="utf-8")):
             try:
-                outputs[include.path] = current.output(
-                    include.path, include.returncode, include.width
-                )
-            except (SnippetFailed, FileNotFoundError):
-                continue  # the page's block reports it, and the build fails
-            except (
-                Exception
-            ) as error:  # a fault of the runner or the cache: stop, naming what it ran
-                where = f"docs/{page.relative_to(config.docs_dir).as_posix()}:{include.line}"
-                raise PluginError(
-                    f"{where}: {include.path}: the runner failed: {type(error).__name__}: {error}"
-                ) from error
+                printed = current.included_output(include, where)
+            except runs.RunnerFault as fault:
+                raise PluginError(str(fault)) from fault
+            if printed is not None:  # else the page's block reports it, and the build fails
+                outputs[include.path] = printed
         target = folder / notebook_name(page)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(nbformat.writes(notebook_for(page, project, outputs)), encoding="utf-8")
+        target.write_text(
+            nbformat.writes(notebook_for(page, current.project, outputs)), encoding="utf-8"
+        )
         files.append(
             File(notebook_name(page), str(folder), config.site_dir, config.use_directory_urls)
         )

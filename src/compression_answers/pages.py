@@ -5,9 +5,13 @@ table of questions (compression_answers.predictions keys the predictions). Strin
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mkdocs.utils.meta import get_data
+
 from compression_answers.claims import ADMONITION, TITLE, VERDICTS, Checked, Verdict
+from compression_answers.page_rules import executed_includes
 
 # The author writes the verdict the prose under it was written for; the build renders the one
 # the runs decide, and a mismatch fails the (strict) build, so prose never outlives its verdict.
@@ -90,6 +94,23 @@ def title_of(markdown: str) -> str:
 
 
 ANSWERS_TITLE = "The short answers, and what the runs decide of the usual ones (spoilers)"
+
+
+def snippet_pages(sources: Iterable[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """Each included snippet's pages, in the order given as (path under docs/, source): the
+    page's path and its title (the path, when it has none: the page's own check reports it)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for src_uri, source in sources:
+        includes = executed_includes(source)
+        if not includes:
+            continue
+        try:
+            title = title_of(get_data(source)[0])
+        except PageProblem:
+            title = src_uri
+        for include in includes:
+            found.setdefault(include.path, []).append((src_uri, title))
+    return found
 
 
 def question_table(rows: list[QuestionRow]) -> str:

@@ -15,9 +15,14 @@ from pathlib import Path
 
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
+from compression_answers.page_rules import Include
 from compression_answers.runner import Ran, SnippetFailed, run_snippet, scratch_copy, snippet_file
 
 CACHE_DIR = Path(".cache") / "executed-snippets"
+
+
+class RunnerFault(RuntimeError):
+    """The runner or the cache failed (not the snippet): the build must stop, naming what it ran."""
 
 
 class Runs:
@@ -35,9 +40,8 @@ class Runs:
         self.from_cache: list[str] = []
         # Set by the MkDocs hook while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
-        self.rendered: dict[
-            str, list[str]
-        ] = {}  # page -> snippets whose block rendered with output
+        # page -> snippets whose block rendered with output
+        self.rendered: dict[str, list[str]] = {}
         self._pristine: Path | None = (
             None  # one copy of the project per build, linked into each run
         )
@@ -54,6 +58,22 @@ class Runs:
     def output(self, path: str, returncode: int = 0, width: int | None = None) -> str:
         """What the snippet printed; raises SnippetFailed."""
         return self.start(path, returncode, width).result().output
+
+    def included_output(self, include: Include, where: str) -> str | None:
+        """What an included snippet printed, or None when it is missing or failed (its block and
+        page report that). A fault of the runner or the cache raises RunnerFault, naming
+        `where` (the page), the include's line and the snippet."""
+        if not (self.project / include.path).is_file():
+            return None
+        try:
+            return self.output(include.path, include.returncode, include.width)
+        except SnippetFailed:
+            return None
+        except Exception as error:  # any other fault is the runner's or the cache's
+            raise RunnerFault(
+                f"{where}:{include.line}: {include.path}: the runner failed: "
+                f"{type(error).__name__}: {error}"
+            ) from error
 
     def _output(self, path: str, returncode: int, width: int | None) -> Ran:
         code = snippet_file(self.project, path).read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import posixpath
 import re
 import sys
@@ -21,9 +22,7 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from mkdocs.utils.meta import get_data
-
-from compression_answers import page_rules, pages
+from compression_answers import pages
 
 RECORDED = Path("tests/recorded")
 OTHER_VERSIONS = RECORDED / "versions"
@@ -93,7 +92,7 @@ def read_environment(directory: Path) -> dict[str, str] | None:
 def write_environment(directory: Path, env: dict[str, str]) -> None:
     """Atomic, so that two test workers writing the same content never leave half a file."""
     directory.mkdir(parents=True, exist_ok=True)
-    temporary = directory / f".{ENVIRONMENT_FILE}.{id(env)}.tmp"
+    temporary = directory / f".{ENVIRONMENT_FILE}.{os.getpid()}.tmp"  # one per test worker
     temporary.write_text(json.dumps(env, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     temporary.replace(directory / ENVIRONMENT_FILE)
 
@@ -220,17 +219,12 @@ def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]])
 
 def pages_of(project: Path) -> dict[str, tuple[str, str]]:
     """Each snippet's first page under docs/: its path from there, and its title."""
-    found: dict[str, tuple[str, str]] = {}
-    for path in sorted((project / "docs").rglob("*.md")):
-        source = path.read_text(encoding="utf-8")
-        src_uri = path.relative_to(project / "docs").as_posix()
-        for include in page_rules.executed_includes(source):
-            try:
-                title = pages.title_of(get_data(source)[0])
-            except pages.PageProblem:
-                title = src_uri  # the page's own check reports it
-            found.setdefault(include.path, (src_uri, title))
-    return found
+    docs = project / "docs"
+    sources = (
+        (path.relative_to(docs).as_posix(), path.read_text(encoding="utf-8"))
+        for path in sorted(docs.rglob("*.md"))
+    )
+    return {snippet: found[0] for snippet, found in pages.snippet_pages(sources).items()}
 
 
 def page_for(project: Path) -> str:
