@@ -11,7 +11,18 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from snippet_outputs import ROOT, RUNNING, UPDATE_FLAG, Snippet, SnippetRaised, mask_measured
+from outcome_memo import OutcomeMemo, folder_contents
+from snippet_outputs import (
+    ROOT,
+    RUNNING,
+    SNIPPET_ENV,
+    UPDATE_FLAG,
+    Snippet,
+    SnippetRaised,
+    mask_measured,
+)
+
+from compression_answers import settings
 
 BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 
@@ -70,24 +81,33 @@ def _shared(tmp_path_factory, worker_id) -> Path:
 
 
 @pytest.fixture(scope="session")
-def standalone(tmp_path_factory, worker_id):
-    """`python <snippet>`'s outcome, run once per test run whichever test and worker asks first:
-    {"output": masked text} or {"error": message, "finding": what another torch records}."""
-    store = _shared(tmp_path_factory, worker_id) / "standalone-outputs"
-    store.mkdir(exist_ok=True)
+def outcome_memo(tmp_path_factory, worker_id) -> OutcomeMemo:
+    """Executions' outcomes: kept in .cache/outcomes for the next run, or with SNIPPET_CACHE=off
+    for this run's workers only (see outcome_memo.py for what a key holds)."""
+    if settings.read().cache:
+        return OutcomeMemo(ROOT / ".cache" / "outcomes")
+    return OutcomeMemo(_shared(tmp_path_factory, worker_id) / "outcomes")
 
-    def outcome_of(snippet: Snippet) -> dict[str, str]:
-        path = store / f"{snippet.slug}--{snippet.path.stem}.json"
-        with FileLock(f"{path}.lock"):
-            if not path.exists():
-                try:
-                    outcome = {"output": mask_measured(snippet.run_standalone())}
-                except SnippetRaised as error:
-                    outcome = {"error": str(error), "finding": error.finding}
-                except AssertionError as error:
-                    outcome = {"error": str(error)}
-                path.write_text(json.dumps(outcome))
-        return json.loads(path.read_text())
+
+@pytest.fixture(scope="session")
+def standalone(outcome_memo):
+    """`python <snippet>`'s outcome, with `env` added to the environment, executed once whichever
+    test and worker asks first: {"output": masked text} or {"error": message, "finding": what
+    another torch records}."""
+
+    def outcome_of(snippet: Snippet, **env: str) -> dict[str, str]:
+        def execute() -> dict:
+            try:
+                return {"output": mask_measured(snippet.run_standalone(**env))}
+            except SnippetRaised as error:
+                return {"error": str(error), "finding": error.finding}
+            except (
+                AssertionError
+            ) as error:  # stopped at the time limit, or printed what it must not
+                return {"error": str(error), "decided": False}
+
+        what = {"python": str(snippet.path), "folder": folder_contents(ROOT / snippet.path.parent)}
+        return outcome_memo.outcome(what, {**SNIPPET_ENV, **env}, execute)
 
     return outcome_of
 
