@@ -67,6 +67,13 @@ def project(baseline, tmp_path) -> Path:
     return Path(shutil.copytree(baseline, tmp_path / "project"))
 
 
+def pytest_configure(config):
+    # Recording a trace of every browser test costs a third of their time: CI, where a failure
+    # cannot be replayed by hand, keeps the failed ones' traces; a local run asks with --tracing.
+    if os.environ.get("CI") and config.getoption("tracing", None) == "off":
+        config.option.tracing = "retain-on-failure"
+
+
 def pytest_report_header(config):
     return f"versions: {', '.join(f'{name} {value}' for name, value in RUNNING.items())}"
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from compression_answers import runner
+
 TESTS = Path(__file__).resolve().parent
 # Variables that change what torch, oneDNN, OpenMP or Python do; the rest (paths, pytest's own) do not.
 SHAPING_VARIABLES = (
@@ -52,7 +54,7 @@ SHAPING_VARIABLES = (
 JUDGING_CODE = (
     TESTS / "outcome_memo.py",
     TESTS / "snippet_outputs.py",
-    TESTS.parent / "src" / "compression_answers" / "runner.py",
+    Path(runner.__file__),
 )
 
 

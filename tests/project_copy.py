@@ -21,6 +21,7 @@ PROJECT_FILES = [
     "docs/javascripts/prediction.js",
     "tests/conftest.py",
     "tests/snippet_outputs.py",
+    "tests/outcome_memo.py",
     "tests/test_snippets.py",
     "tests/test_site.py",
     "tests/test_notebooks.py",

@@ -1,8 +1,9 @@
 """Each question page's notebook, as the site serves it with the outputs its build stored, runs
 top to bottom in a fresh kernel, in an empty folder, and reproduces every stored output: what a
 reader sees before running anything is what running it gives (test_site.py compares the stored
-outputs with `python <snippet>`, and test_snippets.py that with the recording). A kernel's run is kept for the next test run
-while the cells and whatever shapes their outputs stay the same (outcome_memo.py)."""
+outputs with `python <snippet>`, and test_snippets.py that with the recording). A kernel's run
+is kept for the next test run while the cells and whatever shapes their outputs stay the same
+(outcome_memo.py)."""
 
 import os
 
