@@ -1,10 +1,15 @@
 """A small temporary copy of the project: the real configuration, hook and tests, with one
 question page and one snippet of its own. Faults are planted in it, and questions added."""
 
+import contextlib
+import io
+import logging
 import os
 import shutil
 import subprocess
 import sys
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
 from snippet_outputs import ROOT, UPDATE_FLAG
@@ -101,7 +106,73 @@ def run(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def build(project: Path, **env: str) -> subprocess.CompletedProcess:
+@dataclass
+class Built:
+    """What an in-process build left, as a subprocess would: its exit code and its log."""
+
+    returncode: int
+    log: str
+    stdout: str = ""
+
+    @property
+    def stderr(self) -> str:
+        return self.log
+
+
+@contextlib.contextmanager
+def inside(project: Path, environ: dict[str, str]):
+    """This process, for a while, in the copy and with `environ` as its whole environment."""
+    saved, cwd = dict(os.environ), os.getcwd()
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(project)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def build(project: Path, **env: str) -> Built:
+    """`mkdocs build --strict` in the copy, as the command line runs it (startup, build, shutdown)
+    but in this process: the copy's hook is loaded from its own path, and what MkDocs, its plugins
+    and the hook log is the build's log. A new interpreter for each build would cost more than the
+    build; `build_in_new_interpreter` is for what only a new interpreter can plant."""
+    from mkdocs.commands.build import build as build_site
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    records = io.StringIO()
+    handler = logging.StreamHandler(records)
+    handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    returncode = 0
+    try:
+        with inside(project, clean_env(**env)):
+            try:
+                config = load_config(config_file=str(project / "mkdocs.yml"), strict=True)
+                config.plugins.on_startup(command="build", dirty=False)
+                try:
+                    build_site(config)
+                finally:
+                    config.plugins.on_shutdown()
+            except MkDocsException as error:  # Abort, a configuration error: the CLI prints it
+                records.write(f"{error}\n")
+                returncode = 1
+            except Exception:  # noqa: BLE001 - a Markdown extension's: the CLI prints its traceback
+                records.write(traceback.format_exc())
+                returncode = 1
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    return Built(returncode, records.getvalue())
+
+
+def build_in_new_interpreter(project: Path, **env: str) -> subprocess.CompletedProcess:
     return run(project, "mkdocs", "build", "--strict", **env)
 
 

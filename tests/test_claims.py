@@ -3,7 +3,7 @@
 import shutil
 
 import pytest
-from project_copy import build, make_project, plant
+from project_copy import build, build_in_new_interpreter, make_project, plant
 from snippet_outputs import ROOT
 
 from compression_answers import claims, page_rules, pages, predictions
@@ -161,7 +161,8 @@ def test_a_torch_that_flips_a_claim_fails_the_build_naming_the_claim(tmp_path):
     shutil.copytree(ROOT / "snippets/prune-missing-bias", project / "snippets/prune-missing-bias")
     assert build(project).returncode == 0, "the unchanged torch must build"
     plant(tmp_path / "torch-changed", "sitecustomize.py", SITECUSTOMIZE)
-    done = build(project, PYTHONPATH=str(tmp_path / "torch-changed"))
+    # sitecustomize runs when an interpreter starts: this build needs one of its own.
+    done = build_in_new_interpreter(project, PYTHONPATH=str(tmp_path / "torch-changed"))
     log = done.stdout + done.stderr
     assert done.returncode != 0, log
     assert (

@@ -13,6 +13,7 @@ Layout, all written by the update command (`pytest --update-recorded`), never by
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import json
 import os
 import posixpath
@@ -41,15 +42,22 @@ def _installed(package: str) -> str:
 
 
 def _torch_build() -> str:
-    """`cpu`, `cu130`, …: a wheel's local version, or what the build reports when it has none (PyPI's)."""
-    try:
-        import torch
-    except ImportError:
+    """`cpu`, `cu130`, …: a wheel's local version, or what the build reports when it has none
+    (PyPI's). Read from torch's own `version.py`, without importing torch, which would cost every
+    process that asks (each test worker, each build) a second and a half."""
+    found = importlib.util.find_spec("torch")
+    if found is None or not found.submodule_search_locations:
         return "none"
-    local = torch.__version__.partition("+")[2]
+    path = Path(found.submodule_search_locations[0]) / "version.py"
+    spec = importlib.util.spec_from_file_location("torch_version_file", path)
+    if spec is None or spec.loader is None:
+        return "none"
+    built = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(built)
+    local = built.__version__.partition("+")[2]
     if local:
         return local
-    return f"cu{torch.version.cuda.replace('.', '')}" if torch.version.cuda else "cpu"
+    return f"cu{built.cuda.replace('.', '')}" if built.cuda else "cpu"
 
 
 def environment() -> dict[str, str]:
