@@ -249,8 +249,7 @@ def on_page_content(html, page, config, files):
 
 
 def on_build_error(error):
-    if runs.existing() is not None:
-        runs.existing().shutdown(cancel=True)
+    runs.end()
 
 
 def on_post_build(config):
@@ -274,3 +273,4 @@ def on_post_build(config):
         f"({sum(seconds for _, seconds in current.executed):.2f} s of run time, "
         f"{current.settings.jobs} at a time), {len(current.from_cache)} from cache"
     )
+    runs.end()

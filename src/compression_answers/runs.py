@@ -127,11 +127,6 @@ def current(project: Path | None = None) -> Runs:
     return _current
 
 
-def existing() -> Runs | None:
-    """The build's runs, if anything made them yet."""
-    return _current
-
-
 def begin(project: Path) -> Runs:
     """New runs for a new build (the hook calls this before each build)."""
     global _current  # noqa: PLW0603
@@ -141,4 +136,13 @@ def begin(project: Path) -> Runs:
     return _current
 
 
-__all__ = ["Runs", "SnippetFailed", "begin", "current"]
+def end() -> None:
+    """The build is over (the hook calls this last): the next build, or a renderer without the
+    hook in this process, makes runs of its own, for its own project."""
+    global _current  # noqa: PLW0603
+    if _current is not None:
+        _current.shutdown(cancel=True)
+    _current = None
+
+
+__all__ = ["Runs", "SnippetFailed", "begin", "current", "end"]
