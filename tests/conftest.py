@@ -120,11 +120,15 @@ def standalone(outcome_memo):
 
 
 @pytest.fixture(scope="session")
-def built_site_outcome(tmp_path_factory, worker_id) -> dict:
+def built_site_outcome(tmp_path_factory, worker_id, pytestconfig) -> dict:
     """The site, built once per test run whichever worker asks first: `mkdocs build --strict`
     with torch's default thread count and the build's cache, so an output comes from a run of
     the same snippet under the same key (.ci/run's own build fills it from empty). The site
     tests compare every page with this test run's own `python <snippet>`."""
+    if pytestconfig.getoption(UPDATE_FLAG):
+        pytest.skip(
+            "recordings are being rewritten: run the tests again to build the site with them"
+        )
     shared = _shared(tmp_path_factory, worker_id)
     site, outcome = shared / "built-site", shared / "built-site.json"
     with FileLock(str(shared / "built-site.lock")):

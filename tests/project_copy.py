@@ -34,6 +34,8 @@ PROJECT_FILES = [
 PAGE = "docs/checks/sample.md"
 SNIPPET = "snippets/sample/count.py"
 RECORDING = "tests/recorded/sample/count.txt"
+# The one test file that reads recordings: a fault in a recording needs no build to show.
+SNIPPET_TESTS = "tests/test_snippets.py"
 SAMPLE_PAGE = """---
 short_answer: "42."
 ---

@@ -13,6 +13,7 @@ from project_copy import (
     SAMPLE_PAGE,
     SAMPLE_SNIPPET,
     SNIPPET,
+    SNIPPET_TESTS,
     build,
     plant,
     run_tests,
@@ -215,7 +216,7 @@ def test_a_malformed_checked_line_fails_the_build(project):
 def test_a_snippet_without_recorded_output_fails_the_tests(project):
     (project / RECORDING).unlink()
     fails_with(
-        run_tests(project),
+        run_tests(project, SNIPPET_TESTS),
         f"{SNIPPET} has no recorded output ({RECORDING}): run `{UPDATE_COMMAND}`",
     )
 
@@ -223,7 +224,7 @@ def test_a_snippet_without_recorded_output_fails_the_tests(project):
 def test_a_recording_without_snippet_fails_the_tests(project):
     plant(project, "tests/recorded/sample/renamed.txt", (project / RECORDING).read_text())
     fails_with(
-        run_tests(project),
+        run_tests(project, SNIPPET_TESTS),
         "recorded outputs with no snippet (delete them): tests/recorded/sample/renamed.txt",
     )
 
@@ -231,7 +232,7 @@ def test_a_recording_without_snippet_fails_the_tests(project):
 def test_a_changed_output_fails_the_tests_with_its_diff(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1"))
     fails_with(
-        run_tests(project),
+        run_tests(project, SNIPPET_TESTS),
         f"{SNIPPET} no longer prints its recorded output ({RECORDING})",
         f"--- recorded with {versions.describe(RUNNING)}",  # the copy was recorded by this run's versions
         f"+++ now, with {versions.describe(RUNNING)}",

@@ -3,7 +3,7 @@ on a planted drift and on a planted crash, and fails when nothing was tested."""
 
 from pathlib import Path
 
-from project_copy import RECORDING, SNIPPET, plant, run_tests
+from project_copy import RECORDING, SNIPPET, SNIPPET_TESTS, plant, run_tests
 
 from compression_answers import drift_report
 
@@ -11,7 +11,7 @@ from compression_answers import drift_report
 def report_of(project: Path, tmp_path: Path, *args: str) -> tuple[int, str]:
     """The report of the copy's test run (its snippet test, unless `args` choose otherwise)."""
     junit = tmp_path / "junit.xml"
-    run_tests(project, f"--junitxml={junit}", *(args or ["tests/test_snippets.py"]))
+    run_tests(project, f"--junitxml={junit}", *(args or [SNIPPET_TESTS]))
     summary = tmp_path / "summary.md"
     code = drift_report.main([str(junit), "--summary", str(summary)])
     return code, summary.read_text(encoding="utf-8")
@@ -50,7 +50,7 @@ def test_an_unchanged_run_passes(project, tmp_path):
 
 
 def test_a_run_that_tested_nothing_fails(project, tmp_path):
-    code, summary = report_of(project, tmp_path, "tests/test_snippets.py", "-k", "no-such-snippet")
+    code, summary = report_of(project, tmp_path, SNIPPET_TESTS, "-k", "no-such-snippet")
     assert code == 1 and "**Nothing was tested:**" in summary, summary
     missing = drift_report.main([str(tmp_path / "never-written.xml")])
     assert missing == 1

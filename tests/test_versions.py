@@ -9,7 +9,16 @@ import json
 import re
 
 from bs4 import BeautifulSoup
-from project_copy import PAGE, RECORDING, SAMPLE_SNIPPET, SNIPPET, build, plant, run_tests
+from project_copy import (
+    PAGE,
+    RECORDING,
+    SAMPLE_SNIPPET,
+    SNIPPET,
+    SNIPPET_TESTS,
+    build,
+    plant,
+    run_tests,
+)
 from snippet_outputs import RUNNING, UPDATE_FLAG
 
 from compression_answers import versions
@@ -39,7 +48,7 @@ def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
     written = json.loads((project / OTHER / "environment.json").read_text())
     assert written["torch"] == TORCH and re.fullmatch(r"\d{4}-\d\d-\d\d", written["recorded"])
 
-    checked = run_tests(project, "tests/test_snippets.py")
+    checked = run_tests(project, SNIPPET_TESTS)
     assert checked.returncode == 0, checked.stdout
 
     assert build(project).returncode == 0
@@ -76,7 +85,7 @@ def test_a_snippet_that_raises_under_another_torch_records_the_failure(project):
         "the explanatory line before the traceback was dropped"
     )
     assert finding.endswith("ModuleNotFoundError: No module named 'no_such_module'\n"), finding
-    assert run_tests(project, "tests/test_snippets.py").returncode == 0, (
+    assert run_tests(project, SNIPPET_TESTS).returncode == 0, (
         "the recorded failure is this torch's output"
     )
 
