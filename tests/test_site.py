@@ -1,6 +1,7 @@
 """The built site shows, for every snippet on every page, its current source and exactly what
 `python <snippet>` prints in this run (test_snippets.py compares that with the recording)."""
 
+import functools
 import re
 from pathlib import Path
 
@@ -33,12 +34,16 @@ def built_page(site, inclusion: Inclusion) -> str:
     return (site / site_file(inclusion.page).dest_uri).read_text(encoding="utf-8")
 
 
+@functools.lru_cache(maxsize=4)
+def parsed(html: str) -> BeautifulSoup:
+    """A page's tree, parsed once for all the snippets it shows (only read, never changed)."""
+    return BeautifulSoup(html, "html.parser")
+
+
 def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | None:
     """What is wrong with how the built page shows this snippet (`expected`: what it prints), or None."""
     snippet = inclusion.snippet
-    title = BeautifulSoup(html, "html.parser").find(
-        "span", class_="filename", string=str(snippet.path)
-    )
+    title = parsed(html).find("span", class_="filename", string=str(snippet.path))
     if title is None:
         return f"{inclusion.page} shows no source block titled {snippet.path}"
     source_block = title.find_parent("div", class_="highlight")
