@@ -1,6 +1,6 @@
 """The build's settings, read from the environment and checked once, with a message naming the variable.
 
-SNIPPET_CACHE=off     run every snippet, read and write no cache (CI and the tests do this)
+SNIPPET_CACHE=off     run every snippet, read and write no cache (the deploy does this)
 SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
 SNIPPET_JOBS=<cores>  snippets run at the same time (each with one torch thread when above 1)
 """
