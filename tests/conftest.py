@@ -11,7 +11,7 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from outcome_memo import OutcomeMemo, folder_contents
+from outcome_memo import OutcomeMemo, snippet_sources
 from snippet_outputs import (
     ROOT,
     RUNNING,
@@ -113,7 +113,7 @@ def standalone(outcome_memo):
             ) as error:  # stopped at the time limit, or printed what it must not
                 return {"error": str(error), "decided": False}
 
-        what = {"python": str(snippet.path), "folder": folder_contents(ROOT / snippet.path.parent)}
+        what = {"python": str(snippet.path), "reads": snippet_sources(ROOT, str(snippet.path))}
         return outcome_memo.outcome(what, {**SNIPPET_ENV, **env}, execute)
 
     return outcome_of

@@ -4,14 +4,15 @@ A snippet's standalone run, its run with oneDNN capped, and a notebook's fresh-k
 take seconds of CPU; an author who changed one snippet should not pay for the others again. An
 outcome is kept under a key made of everything the execution depends on:
 
-- what runs: the snippet's folder (the files it runs with `runpy` live there), or the notebook's
-  cells, and how (the command, the environment variables torch, oneDNN, OpenMP and Python read);
+- what runs: the snippet's folder and the folders of the snippets it names (it runs those with
+  `runpy`), or the notebook's cells; and how: the command, and the environment variables torch,
+  oneDNN, OpenMP and Python read;
 - the interpreter and every installed distribution with its version (a new torch, numpy or
   ipykernel is a new key), and the code of the tests that run and judge it;
 - the machine: the CPU's model and instruction-set flags, the core count and the platform.
 
-Nothing else can change what a seeded snippet prints, so a kept outcome is what the execution
-would give now; the comparison with the recording, the page or the notebook is made again on
+A snippet here reads nothing else that could change what it prints (and the update command
+refuses one whose two runs differ), so a kept outcome is what the execution would give now; the comparison with the recording, the page or the notebook is made again on
 every run. SNIPPET_CACHE=off executes everything (the build's cache follows the same switch), and
 so does a fresh clone, which has no `.cache/`: CI never reads a kept outcome. Only outcomes an
 execution decided are kept: an output, or a traceback; a timeout is not.
@@ -31,6 +32,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from compression_answers import runner
+from compression_answers.page_rules import SNIPPET_PATH
 
 TESTS = Path(__file__).resolve().parent
 # Variables that change what torch, oneDNN, OpenMP or Python do; the rest (paths, pytest's own) do not.
@@ -96,6 +98,25 @@ def folder_contents(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     }
+
+
+def snippet_sources(project: Path, snippet: str) -> dict[str, str]:
+    """The snippet's folder, and every snippet file it names (it runs those with `runpy`), and
+    theirs, each with its hash: what a snippet's run reads of the project."""
+    found: dict[str, str] = {}
+    folders = [str(Path(snippet).parent)]
+    while folders:
+        folder = folders.pop()
+        for name, digest in folder_contents(project / folder).items():
+            path = f"{folder}/{name}"
+            if path in found:
+                continue
+            found[path] = digest
+            if name.endswith(".py"):
+                text = (project / path).read_text(encoding="utf-8", errors="replace")
+                named = {str(Path(other).parent) for other in SNIPPET_PATH.findall(text)}
+                folders += sorted(f for f in named if (project / f).is_dir())
+    return found
 
 
 def key(what: dict, environ: dict[str, str], shared: dict) -> str:
