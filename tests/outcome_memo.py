@@ -12,10 +12,11 @@ outcome is kept under a key made of everything the execution depends on:
 - the machine: the CPU's model and instruction-set flags, the core count and the platform.
 
 A snippet here reads nothing else that could change what it prints (and the update command
-refuses one whose two runs differ), so a kept outcome is what the execution would give now; the comparison with the recording, the page or the notebook is made again on
-every run. SNIPPET_CACHE=off executes everything (the build's cache follows the same switch), and
-so does a fresh clone, which has no `.cache/`: CI never reads a kept outcome. Only outcomes an
-execution decided are kept: an output, or a traceback; a timeout is not.
+refuses one whose two runs differ), so a kept outcome is what the execution would give now; the
+comparison with the recording, the page or the notebook is made again on every run.
+SNIPPET_CACHE=off executes everything (the build's cache follows the same switch), and so does a
+fresh clone, which has no `.cache/`: CI never reads a kept outcome. Only outcomes an execution
+decided are kept: an output, or a traceback; a timeout is not.
 """
 
 from __future__ import annotations
