@@ -117,15 +117,9 @@ def _checked_lines(
     """The checked lines and `answer:` lines of every snippet a page includes that ran (a failed
     one fails the build itself)."""
     checked, answers = [], []
-    current = runs.current()
-    for include in page_rules.executed_includes(source):
-        try:
-            output = current.included_output(include, where)
-        except runs.RunnerFault as fault:
-            raise PluginError(str(fault)) from fault
-        if output is not None:
-            checked += claims.checked_lines(output, include.path)
-            answers += predictions.answers(output, include.path)
+    for include, output in runs.current().included_outputs(source, where):
+        checked += claims.checked_lines(output, include.path)
+        answers += predictions.answers(output, include.path)
     return checked, answers
 
 

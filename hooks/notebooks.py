@@ -8,11 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File
 
-from compression_answers import page_rules, runs
+from compression_answers import runs
 from compression_answers.notebooks import (
     NOTEBOOKS,
     notebook_download,
@@ -33,14 +32,8 @@ def on_files(files, config):
     folder = current.project / GENERATED
     for page in question_pages(Path(config.docs_dir)):
         where = f"docs/{page.relative_to(config.docs_dir).as_posix()}"
-        outputs = {}
-        for include in page_rules.executed_includes(page.read_text(encoding="utf-8")):
-            try:
-                printed = current.included_output(include, where)
-            except runs.RunnerFault as fault:
-                raise PluginError(str(fault)) from fault
-            if printed is not None:  # else the page's block reports it, and the build fails
-                outputs[include.path] = printed
+        ran = current.included_outputs(page.read_text(encoding="utf-8"), where)
+        outputs = {include.path: output for include, output in ran}
         target = folder / notebook_name(page)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(

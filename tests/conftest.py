@@ -108,9 +108,8 @@ def standalone(outcome_memo):
                 return {"output": mask_measured(snippet.run_standalone(**env))}
             except SnippetRaised as error:
                 return {"error": str(error), "finding": error.finding}
-            except (
-                AssertionError
-            ) as error:  # stopped at the time limit, or printed what it must not
+            except AssertionError as error:
+                # Stopped at the time limit, or printed what it must not: not kept.
                 return {"error": str(error), "decided": False}
 
         what = {"python": str(snippet.path), "reads": snippet_sources(ROOT, str(snippet.path))}

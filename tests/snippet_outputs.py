@@ -10,7 +10,7 @@ from pathlib import Path
 from mkdocs.structure.files import File
 
 from compression_answers import settings, versions
-from compression_answers.page_rules import EXECUTED_INCLUDE
+from compression_answers.page_rules import executed_includes
 from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +158,8 @@ class Inclusion:
 def all_inclusions() -> list[Inclusion]:
     found = []
     for page in sorted(DOCS.rglob("*.md")):
-        for match in EXECUTED_INCLUDE.finditer(page.read_text(encoding="utf-8")):
-            html = re.search(r'\bhtml="(1|on|true)"', match["options"]) is not None
-            found.append(Inclusion(page.relative_to(DOCS), Snippet(Path(match["path"])), html))
+        for include in executed_includes(page.read_text(encoding="utf-8")):
+            found.append(
+                Inclusion(page.relative_to(DOCS), Snippet(Path(include.path)), include.html)
+            )
     return found

@@ -24,7 +24,7 @@ import markdown_exec
 from pymdownx.superfences import SuperFencesException
 
 from compression_answers import runs
-from compression_answers.page_rules import SNIPPET_PATH
+from compression_answers.page_rules import SNIPPET_PATH, TRUE
 from compression_answers.runner import SnippetFailed
 
 SUPPORTED = {"exec", "source", "result", "html", "title", "width", "returncode"}
@@ -46,9 +46,6 @@ def results_first(rendered: str, title: str) -> str:
         f'<div class="snippet-run">\n{result}\n<details class="snippet-source"><summary>{summary}</summary>\n'
         f"{source}\n</details>\n</div>\n"
     )
-
-
-TRUE = {"1", "on", "true", "yes"}
 
 
 def where(title: str = "", src: str = "") -> str:

@@ -11,14 +11,13 @@ cell draws it, so the notebook shows the figure, not the markup.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import nbformat
 from mkdocs.utils.meta import get_data
 
 from compression_answers import pages
-from compression_answers.page_rules import EXECUTED_INCLUDE, SNIPPET_PATH, is_question_page
+from compression_answers.page_rules import SNIPPET_PATH, executed_includes, is_question_page
 
 NOTEBOOKS = "notebooks"
 
@@ -31,7 +30,6 @@ def question_pages(docs: Path) -> list[Path]:
     ]
 
 
-FIGURE_OPTION = re.compile(r"""\bhtml=["']?(?:1|on|true|yes)\b""")
 DRAW_FIGURE = "from IPython.display import HTML\n\nHTML(figure.stdout)"
 
 
@@ -41,9 +39,9 @@ def notebook_for(
     """The page's notebook; with `outputs` (snippet path -> what it printed), stored in its cells."""
     source = page.read_text(encoding="utf-8")
     title = pages.title_of(get_data(source)[0])
-    includes = list(EXECUTED_INCLUDE.finditer(source))
-    snippets = list(dict.fromkeys(match["path"] for match in includes))
-    figures = {match["path"] for match in includes if FIGURE_OPTION.search(match["options"])}
+    includes = executed_includes(source)
+    snippets = list(dict.fromkeys(include.path for include in includes))
+    figures = {include.path for include in includes if include.html}
     cells = [
         nbformat.v4.new_markdown_cell(
             f"# Notebook: {title}\n\nThe snippets of the page, one per cell, generated from the files the page "

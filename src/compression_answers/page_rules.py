@@ -23,6 +23,7 @@ EXECUTED_INCLUDE = re.compile(
 )
 INCLUDE_LINE = re.compile(r"""^[ \t]*--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*$""", re.MULTILINE)
 OPTION = re.compile(r"""(\w+)=["']?([^"'\s]*)""")
+TRUE = {"1", "on", "true", "yes"}  # an option's values that turn it on (exec, html)
 # What every question page (a page inside a section folder) shows, in its reader's order.
 QUESTION_PAGE_PARTS = {
     "the question": re.compile(r"^## The question$", re.MULTILINE),
@@ -46,6 +47,7 @@ class Include:
     line: int  # of the include line
     returncode: int
     width: int | None
+    html: bool  # its output is markup (a figure), injected rather than shown as text
 
 
 def is_question_page(src_path: str) -> bool:
@@ -69,8 +71,9 @@ def executed_includes(source: str) -> list[Include]:
             )
         except ValueError:
             returncode, width = 0, None  # the fence refuses it, with its page and line
+        html = options.get("html", "no").lower() in TRUE
         found.append(
-            Include(match["path"], line_of(source, match.start("path")), returncode, width)
+            Include(match["path"], line_of(source, match.start("path")), returncode, width, html)
         )
     return found
 

@@ -13,16 +13,19 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
+
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
-from compression_answers.page_rules import Include
+from compression_answers.page_rules import Include, executed_includes
 from compression_answers.runner import Ran, SnippetFailed, run_snippet, scratch_copy, snippet_file
 
 CACHE_DIR = Path(".cache") / "executed-snippets"
 
 
-class RunnerFault(RuntimeError):
-    """The runner or the cache failed (not the snippet): the build must stop, naming what it ran."""
+class RunnerFault(PluginError):
+    """The runner or the cache failed (not the snippet): the build stops, naming what it ran
+    (a PluginError, which MkDocs reports by its message)."""
 
 
 class Runs:
@@ -59,21 +62,26 @@ class Runs:
         """What the snippet printed; raises SnippetFailed."""
         return self.start(path, returncode, width).result().output
 
-    def included_output(self, include: Include, where: str) -> str | None:
-        """What an included snippet printed, or None when it is missing or failed (its block and
-        page report that). A fault of the runner or the cache raises RunnerFault, naming
-        `where` (the page), the include's line and the snippet."""
-        if not (self.project / include.path).is_file():
-            return None
-        try:
-            return self.output(include.path, include.returncode, include.width)
-        except SnippetFailed:
-            return None
-        except Exception as error:  # any other fault is the runner's or the cache's
-            raise RunnerFault(
-                f"{where}:{include.line}: {include.path}: the runner failed: "
-                f"{type(error).__name__}: {error}"
-            ) from error
+    def included_outputs(self, source: str, where: str) -> list[tuple[Include, str]]:
+        """Each snippet the page `where` (its markdown `source`) includes, with what it printed;
+        one that is missing or failed is left out (its block and page report that). A fault of
+        the runner or the cache raises RunnerFault, naming the page, the include's line and the
+        snippet."""
+        found = []
+        for include in executed_includes(source):
+            if not (self.project / include.path).is_file():
+                continue
+            try:
+                output = self.output(include.path, include.returncode, include.width)
+            except SnippetFailed:
+                continue
+            except Exception as error:  # any other fault is the runner's or the cache's
+                raise RunnerFault(
+                    f"{where}:{include.line}: {include.path}: the runner failed: "
+                    f"{type(error).__name__}: {error}"
+                ) from error
+            found.append((include, output))
+        return found
 
     def _output(self, path: str, returncode: int, width: int | None) -> Ran:
         code = snippet_file(self.project, path).read_text(encoding="utf-8")
