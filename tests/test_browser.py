@@ -74,15 +74,13 @@ def axe_script() -> Path:
 
 
 class Visit:
-    """One page opened in a fresh browser context: what it logged, fetched and weighed."""
+    """One page opened in a fresh browser context at a laptop's width (a test resizes it where it
+    looks at another): what it logged, fetched and weighed."""
 
-    def __init__(
-        self, new_context, base_url: str, path: str, scheme: str = "light", viewport=(1280, 900)
-    ):
-        # pytest-playwright's contexts: traced, and kept as artifacts when the test fails.
-        self.context = new_context(
-            color_scheme=scheme, viewport={"width": viewport[0], "height": viewport[1]}
-        )
+    def __init__(self, new_context, base_url: str, path: str, scheme: str = "light"):
+        # pytest-playwright's contexts: traced under CI, and kept as artifacts when the test fails.
+        width, height = VIEWPORTS["laptop"]
+        self.context = new_context(color_scheme=scheme, viewport={"width": width, "height": height})
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.bytes = 0
@@ -115,8 +113,8 @@ class Visit:
 def visit(new_context, base_url):
     """Opens a page in a fresh context; pytest-playwright closes the contexts after the test."""
 
-    def open_page(path: str, scheme: str = "light", viewport=(1280, 900)) -> Visit:
-        return Visit(new_context, base_url, path, scheme, viewport)
+    def open_page(path: str, scheme: str = "light") -> Visit:
+        return Visit(new_context, base_url, path, scheme)
 
     return open_page
 
