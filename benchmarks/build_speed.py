@@ -295,9 +295,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "clone"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        for tools in ("tests/node-tools/node_modules",):  # npm's install is not the suite's time
-            if (ROOT / tools).is_dir():
-                shutil.copytree(ROOT / tools, clone / tools, symlinks=True)
+        node_modules = Path(
+            "tests/node-tools/node_modules"
+        )  # npm's install is not the suite's time
+        if (ROOT / node_modules).is_dir():
+            shutil.copytree(ROOT / node_modules, clone / node_modules, symlinks=True)
         timed([PYTHON, "-m", "mkdocs", "build", "--strict"], clone)  # as .ci/run does first
         runs = [
             ("cold: nothing kept yet, as CI runs it after its build", None),
