@@ -55,10 +55,17 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def baseline(tmp_path_factory) -> Path:
+def baseline(tmp_path_factory, worker_id) -> Path:
+    """The small copy, recorded and built once per test run whichever worker asks first."""
     from project_copy import make_project
 
-    return make_project(tmp_path_factory.mktemp("baseline"))
+    shared = _shared(tmp_path_factory, worker_id)
+    made = shared / "baseline"
+    with FileLock(str(shared / "baseline.lock")):
+        if not made.exists():
+            # Renamed into place only when whole: a worker that fails leaves nothing half made.
+            make_project(tmp_path_factory.mktemp("baseline-in-progress")).rename(made)
+    return made
 
 
 @pytest.fixture
@@ -72,6 +79,28 @@ def pytest_configure(config):
     # cannot be replayed by hand, keeps the failed ones' traces; a local run asks with --tracing.
     if os.environ.get("CI") and config.getoption("tracing", None) == "off":
         config.option.tracing = "retain-on-failure"
+
+
+# What each phase of a test reported, for a fixture that keeps evidence only when the test failed.
+PHASE_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    item.stash.setdefault(PHASE_REPORTS, {})[report.when] = report
+    return report
+
+
+@pytest.fixture
+def test_failed(request):
+    """Asked at teardown: whether the test did not pass (no call at all counts as failed)."""
+
+    def failed() -> bool:
+        call = request.node.stash.get(PHASE_REPORTS, {}).get("call")
+        return call is None or call.failed
+
+    return failed
 
 
 def pytest_report_header(config):

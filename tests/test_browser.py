@@ -10,7 +10,6 @@ page and a stored prediction have tests of their own. Under CI, screenshots of e
 artifacts/screenshots/.
 """
 
-import functools
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -74,49 +73,108 @@ def axe_script() -> Path:
 
 
 class Visit:
-    """One page opened in a fresh browser context at a laptop's width (a test resizes it where it
-    looks at another): what it logged, fetched and weighed."""
+    """One page of the site in a new tab, at a laptop's width (a test resizes it where it looks at
+    another) and in the colour scheme the reader's system prefers: what it logged, fetched and
+    weighed."""
 
-    def __init__(self, new_context, base_url: str, path: str, scheme: str = "light"):
-        # pytest-playwright's contexts: traced under CI, and kept as artifacts when the test fails.
-        width, height = VIEWPORTS["laptop"]
-        self.context = new_context(color_scheme=scheme, viewport={"width": width, "height": height})
+    def __init__(self, context, scheme: str):
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.bytes = 0
-        self.context.route("**/*", functools.partial(self._route, urlsplit(base_url).netloc))
-        self.context.on("response", self._count)
-        self.page = self.context.new_page()
+        self.page = context.new_page()
+        self.page.emulate_media(color_scheme=scheme)
         self.page.on(
             "console", lambda message: message.type == "error" and self.errors.append(message.text)
         )
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        # The search index is fetched by a worker after the load event: the first load ends with it.
-        with self.context.expect_event(
-            "response", lambda response: "search_index.json" in response.url
-        ):
-            self.page.goto(base_url + path)
 
-    def _route(self, local: str, route):
-        if urlsplit(route.request.url).netloc == local:
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def _count(self, response):
+    def count(self, response) -> None:
         sizes = response.request.sizes()  # as transferred: compressed body plus headers
         self.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
 
+class SiteContext:
+    """The worker's one browser context, shared by its browser tests. A context per test costs
+    Chromium a renderer process, twice the CPU of the page load itself; so does closing a
+    context's last tab, hence the one that stays open. Each test starts from empty storage (no
+    colour scheme or prediction kept from another test), and the HTTP cache is off (any route
+    turns it off), so every load is a first load. Under `--tracing`, each test records its own
+    chunk of the trace, kept on failure as pytest-playwright keeps a context's."""
+
+    def __init__(self, browser, context_args: dict, base_url: str, tracing: str):
+        width, height = VIEWPORTS["laptop"]
+        self.context = browser.new_context(
+            **context_args, viewport={"width": width, "height": height}
+        )
+        self.base_url, self.tracing = base_url, tracing
+        self.visits: list[Visit] = []
+        self.context.route("**/*", self._route)
+        self.context.on("response", self._count)
+        self.open_tab = self.context.new_page()
+        self.open_tab.goto(base_url + "404.html")
+        self.storage = self.context.new_cdp_session(self.open_tab)
+        if tracing != "off":
+            self.context.tracing.start(screenshots=True, snapshots=True, sources=True)
+
+    def _route(self, route):
+        if route.request.url.startswith(self.base_url):
+            route.continue_()
+        else:
+            if self.visits:
+                self.visits[-1].outside.append(route.request.url)
+            route.abort()
+
+    def _count(self, response):
+        if self.visits:
+            self.visits[-1].count(response)
+
+    def start(self, title: str) -> None:
+        self.visits.clear()
+        self.storage.send(
+            "Storage.clearDataForOrigin",
+            {"origin": self.base_url.rstrip("/"), "storageTypes": "all"},
+        )
+        if self.tracing != "off":
+            self.context.tracing.start_chunk(title=title)
+
+    def open(self, path: str, scheme: str) -> Visit:
+        self.visits.append(Visit(self.context, scheme))
+        # The search index is fetched by a worker after the load event: the first load ends with it.
+        with self.context.expect_event(
+            "response", lambda response: "search_index.json" in response.url
+        ):
+            self.visits[-1].page.goto(self.base_url + path)
+        return self.visits[-1]
+
+    def finish(self, failed: bool, output_path: str) -> None:
+        for visit in self.visits:
+            visit.page.close()
+        if self.tracing == "on" or (failed and self.tracing == "retain-on-failure"):
+            Path(output_path).mkdir(parents=True, exist_ok=True)
+            self.context.tracing.stop_chunk(path=Path(output_path) / "trace.zip")
+        elif self.tracing != "off":
+            self.context.tracing.stop_chunk()
+
+
+@pytest.fixture(scope="session")
+def site_context(browser, browser_context_args, base_url, pytestconfig):
+    shared = SiteContext(
+        browser, browser_context_args, base_url, pytestconfig.getoption("--tracing")
+    )
+    yield shared
+    shared.context.close()
+
+
 @pytest.fixture
-def visit(new_context, base_url):
-    """Opens a page in a fresh context; pytest-playwright closes the contexts after the test."""
+def visit(site_context, request, output_path, test_failed):
+    """Opens a page of the site in a new tab; the tabs close after the test."""
+    site_context.start(request.node.nodeid)
 
     def open_page(path: str, scheme: str = "light") -> Visit:
-        return Visit(new_context, base_url, path, scheme)
+        return site_context.open(path, scheme)
 
-    return open_page
+    yield open_page
+    site_context.finish(test_failed(), output_path)
 
 
 def page_id(path: str) -> str:
