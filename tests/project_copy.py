@@ -34,7 +34,8 @@ PROJECT_FILES = [
 PAGE = "docs/checks/sample.md"
 SNIPPET = "snippets/sample/count.py"
 RECORDING = "tests/recorded/sample/count.txt"
-# The one test file that reads recordings: a fault in a recording needs no build to show.
+# The one test file that reads and writes recordings: a fault in a recording needs no build to
+# show, and the update command's other files skip under its flag (the site's and the notebooks').
 SNIPPET_TESTS = "tests/test_snippets.py"
 SAMPLE_PAGE = """---
 short_answer: "42."

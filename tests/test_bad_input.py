@@ -43,7 +43,8 @@ def test_a_snippet_that_raises_fails_the_build_naming_file_and_line(project):
 
 
 def test_a_snippet_that_hangs_is_stopped_at_the_time_limit(project):
-    plant(project, SNIPPET, "while True:\n    pass\n")
+    # Asleep, not spinning: the limit is wall-clock time, and a spin would burn 2 CPU-s of the suite's.
+    plant(project, SNIPPET, "import time\n\nwhile True:\n    time.sleep(1)\n")
     started = time.monotonic()
     done = build(project, SNIPPET_TIMEOUT="2")
     fails_with(done, f"{SNIPPET}: still running after 2 s, stopped", "Aborted")
@@ -244,7 +245,7 @@ def test_a_changed_output_fails_the_tests_with_its_diff(project):
 def test_a_nondeterministic_snippet_is_not_recorded(project):
     plant(project, SNIPPET, "import random\n\nprint(random.random())\n")
     fails_with(
-        run_tests(project, UPDATE_FLAG),
+        run_tests(project, UPDATE_FLAG, SNIPPET_TESTS),
         f"{SNIPPET} printed different output on two runs of `python {SNIPPET}`",
     )
     assert (project / RECORDING).read_text() == RECORDED
@@ -257,7 +258,8 @@ def test_the_update_command_refuses_a_snippet_that_exits_halfway(project):
         "import os\n\nprint(42, flush=True)\nos._exit(0)\nprint('claim: 6 x 7 is 42: True')\n",
     )
     fails_with(
-        run_tests(project, UPDATE_FLAG), f"{SNIPPET} exited with code 0 before its last line ran"
+        run_tests(project, UPDATE_FLAG, SNIPPET_TESTS),
+        f"{SNIPPET} exited with code 0 before its last line ran",
     )
     assert (project / RECORDING).read_text() == RECORDED
 
@@ -267,7 +269,7 @@ def test_the_update_command_names_a_difference_between_the_runners_as_a_runner_b
         project, SNIPPET, "import os\n\nprint(os.getcwd())\n"
     )  # the build runs snippets in a scratch copy
     fails_with(
-        run_tests(project, UPDATE_FLAG),
+        run_tests(project, UPDATE_FLAG, SNIPPET_TESTS),
         "and another in the build's runner: a difference between the two ways of running it",
     )
     assert (project / RECORDING).read_text() == RECORDED
@@ -276,7 +278,7 @@ def test_the_update_command_names_a_difference_between_the_runners_as_a_runner_b
 def test_the_update_command_refuses_a_snippet_that_raises(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET + "1 / 0\n")
     fails_with(
-        run_tests(project, UPDATE_FLAG),
+        run_tests(project, UPDATE_FLAG, SNIPPET_TESTS),
         f'File "{SNIPPET}", line {SAMPLE_SNIPPET.count(chr(10)) + 1}, in <module>',
         "ZeroDivisionError",
     )
@@ -286,12 +288,12 @@ def test_the_update_command_refuses_a_snippet_that_raises(project):
 def test_the_update_command_rewrites_only_the_selected_page_and_shows_the_diff(project):
     plant(project, "docs/checks/other.md", SAMPLE_PAGE.replace("sample/count", "other/count"))
     plant(project, "snippets/other/count.py", SAMPLE_SNIPPET)
-    done = run_tests(project, UPDATE_FLAG, "-k", "other")
+    done = run_tests(project, UPDATE_FLAG, SNIPPET_TESTS, "-k", "other")
     assert done.returncode == 0, done.stdout
     assert "re-recorded tests/recorded/other/count.txt" in done.stdout
     plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1"))
     plant(project, "snippets/other/count.py", SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 2"))
-    done = run_tests(project, UPDATE_FLAG, "-k", "sample")
+    done = run_tests(project, UPDATE_FLAG, SNIPPET_TESTS, "-k", "sample")
     assert done.returncode == 0, done.stdout
     assert (
         f"re-recorded {RECORDING}" in done.stdout

@@ -7,7 +7,6 @@ is kept for the next test run while the cells and whatever shapes their outputs 
 
 import os
 
-import nbclient
 import nbformat
 import pytest
 from snippet_outputs import DOCS, UPDATE_FLAG, mask_measured
@@ -41,6 +40,8 @@ def test_a_fresh_kernel_reproduces_the_stored_outputs(
     sources = [[cell.cell_type, cell.source] for cell in served.cells]
 
     def execute() -> dict:
+        import nbclient  # Jupyter's client only where a kernel runs: a quarter second per collection
+
         fresh = nbformat.reads(nbformat.writes(served), as_version=4)
         for cell in fresh.cells:
             if cell.cell_type == "code":

@@ -34,12 +34,12 @@ def pin_another_torch(project):
 
 def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
     pin_another_torch(project)
-    updated = run_tests(project, UPDATE_FLAG)
+    updated = run_tests(project, UPDATE_FLAG, SNIPPET_TESTS)
     assert updated.returncode == 0, updated.stdout
     assert not (project / OTHER / "sample").exists(), "an output equal to the pinned one was kept"
 
     plant(project, SNIPPET, SAMPLE_SNIPPET.replace("6 * 7", "6 * 7 + 1").replace("== 42", "== 43"))
-    updated = run_tests(project, UPDATE_FLAG)
+    updated = run_tests(project, UPDATE_FLAG, SNIPPET_TESTS)
     assert updated.returncode == 0, updated.stdout
     assert (
         project / OTHER / "sample/count.txt"
@@ -66,7 +66,7 @@ def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
     assert 'href="../../torch-versions/#snippets-sample-count-py"' in shown
 
     plant(project, SNIPPET, SAMPLE_SNIPPET)
-    assert run_tests(project, UPDATE_FLAG).returncode == 0
+    assert run_tests(project, UPDATE_FLAG, SNIPPET_TESTS).returncode == 0
     assert not (project / OTHER / "sample/count.txt").exists(), "a difference that is gone was kept"
 
 
@@ -77,7 +77,7 @@ def test_a_snippet_that_raises_under_another_torch_records_the_failure(project):
         SNIPPET,
         "import warnings\nwarnings.warn('incompatible torch version')\nimport no_such_module\n",
     )
-    updated = run_tests(project, UPDATE_FLAG)
+    updated = run_tests(project, UPDATE_FLAG, SNIPPET_TESTS)
     assert updated.returncode == 0, updated.stdout
     finding = (project / OTHER / "sample/count.txt").read_text()
     assert finding.startswith(versions.RAISED), finding
@@ -92,7 +92,7 @@ def test_a_snippet_that_raises_under_another_torch_records_the_failure(project):
 
 def test_the_pinned_torch_never_writes_under_versions(project):
     plant(project, SNIPPET, SAMPLE_SNIPPET + "1 / 0\n")
-    assert run_tests(project, UPDATE_FLAG).returncode != 0
+    assert run_tests(project, UPDATE_FLAG, SNIPPET_TESTS).returncode != 0
     assert not (project / "tests/recorded/versions").exists()
 
 
