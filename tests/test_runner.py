@@ -185,7 +185,7 @@ def test_the_files_a_snippet_reads_are_reported(project):
 def test_a_hung_snippet_is_stopped_and_its_group_killed(project):
     marker = "61.2345"
     code = f"import subprocess, time\nsubprocess.Popen(['sleep', '{marker}'])\nwhile True:\n    time.sleep(1)\n"
-    fails(project, code, f"{SNIPPET}: still running after 2 s, stopped", timeout=2)
+    fails(project, code, f"{SNIPPET}: still running after 1 s, stopped", timeout=1)
     time.sleep(0.2)
     assert processes_with(marker) == []
 
@@ -206,7 +206,7 @@ def test_a_finished_snippet_is_not_held_by_what_it_left_running(project):
     assert processes_with(marker) == [], "a process the snippet started outlived it"
 
 
-HANG_LIMIT = 4  # seconds: five quick runs fit well inside it
+HANG_LIMIT = 3  # seconds: each of five quick runs must end a second before it, in a tenth of that
 
 
 def test_a_hung_sibling_does_not_hold_a_finished_snippet(project):

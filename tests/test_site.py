@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, SoupStrainer
 from snippet_outputs import (
     DOCS,
     ROOT,
@@ -72,11 +72,16 @@ def problem_on_page(html: str, inclusion: Inclusion, expected: str) -> str | Non
     return None
 
 
+FETCHING = SoupStrainer(
+    ["script", "link", "img", "iframe"]
+)  # a tree of these alone: a third of the time
+
+
 def outside_requests(site) -> list[str]:
     """Resources the built site would fetch from another host: the site must work offline."""
     found = []
     for html in sorted(site.rglob("*.html")):
-        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser", parse_only=FETCHING)
         for tag, attribute in [
             ("script", "src"),
             ("link", "href"),
