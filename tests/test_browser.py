@@ -73,33 +73,22 @@ def axe_script() -> Path:
 
 
 class Visit:
-    """One page of the site in a new tab, at a laptop's width (a test resizes it where it looks at
-    another) and in the colour scheme the reader's system prefers: what it logged, fetched and
-    weighed."""
+    """What one test's page logged, fetched and weighed; `page` is the worker's tab."""
 
-    def __init__(self, context, scheme: str):
+    def __init__(self, page):
+        self.page = page
         self.errors: list[str] = []
         self.outside: list[str] = []
         self.bytes = 0
-        self.page = context.new_page()
-        self.page.emulate_media(color_scheme=scheme)
-        self.page.on(
-            "console", lambda message: message.type == "error" and self.errors.append(message.text)
-        )
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def count(self, response) -> None:
-        sizes = response.request.sizes()  # as transferred: compressed body plus headers
-        self.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
 
 
 class SiteContext:
-    """The worker's one browser context, shared by its browser tests. A context per test costs
-    Chromium a renderer process, twice the CPU of the page load itself; so does closing a
-    context's last tab, hence the one that stays open. Each test starts from empty storage (no
-    colour scheme or prediction kept from another test), and the HTTP cache is off (any route
-    turns it off), so every load is a first load. Under `--tracing`, each test records its own
-    chunk of the trace, kept on failure as pytest-playwright keeps a context's."""
+    """The worker's one browser context and its one tab, shared by its browser tests: a context
+    per test costs Chromium a renderer process, twice the CPU of a page load, and a tab per test
+    a third of one. Each test starts as a first visit would: from a blank tab at a laptop's width,
+    with no storage (no colour scheme or prediction kept from another test) and the HTTP cache off
+    (any route turns it off). Under `--tracing`, each test records its own chunk of the trace,
+    kept on failure as pytest-playwright keeps a context's."""
 
     def __init__(self, browser, context_args: dict, base_url: str, tracing: str):
         width, height = VIEWPORTS["laptop"]
@@ -107,12 +96,15 @@ class SiteContext:
             **context_args, viewport={"width": width, "height": height}
         )
         self.base_url, self.tracing = base_url, tracing
-        self.visits: list[Visit] = []
+        self.visit: Visit | None = None
         self.context.route("**/*", self._route)
         self.context.on("response", self._count)
-        self.open_tab = self.context.new_page()
-        self.open_tab.goto(base_url + "404.html")
-        self.storage = self.context.new_cdp_session(self.open_tab)
+        self.tab = self.context.new_page()
+        self.tab.on(
+            "console", lambda message: message.type == "error" and self._error(message.text)
+        )
+        self.tab.on("pageerror", lambda error: self._error(str(error)))
+        self.devtools = self.context.new_cdp_session(self.tab)
         if tracing != "off":
             self.context.tracing.start(screenshots=True, snapshots=True, sources=True)
 
@@ -120,35 +112,48 @@ class SiteContext:
         if route.request.url.startswith(self.base_url):
             route.continue_()
         else:
-            if self.visits:
-                self.visits[-1].outside.append(route.request.url)
+            if self.visit:
+                self.visit.outside.append(route.request.url)
             route.abort()
 
     def _count(self, response):
-        if self.visits:
-            self.visits[-1].count(response)
+        if self.visit:
+            sizes = response.request.sizes()  # as transferred: compressed body plus headers
+            self.visit.bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+    def _error(self, text: str) -> None:
+        if self.visit:
+            self.visit.errors.append(text)
 
     def start(self, title: str) -> None:
-        self.visits.clear()
-        self.storage.send(
-            "Storage.clearDataForOrigin",
-            {"origin": self.base_url.rstrip("/"), "storageTypes": "all"},
-        )
+        self.forget()
         if self.tracing != "off":
             self.context.tracing.start_chunk(title=title)
 
+    def forget(self) -> None:
+        """Whatever the last test left: its page, its storage, its width."""
+        self.visit = None
+        self.tab.goto("about:blank")  # no page of the site left running to write storage again
+        # "all" takes local and session storage, cookies, IndexedDB and caches alike.
+        self.devtools.send(
+            "Storage.clearDataForOrigin",
+            {"origin": self.base_url.rstrip("/"), "storageTypes": "all"},
+        )
+        width, height = VIEWPORTS["laptop"]
+        self.tab.set_viewport_size({"width": width, "height": height})
+
     def open(self, path: str, scheme: str) -> Visit:
-        self.visits.append(Visit(self.context, scheme))
+        self.visit = Visit(self.tab)
+        self.tab.emulate_media(color_scheme=scheme)
         # The search index is fetched by a worker after the load event: the first load ends with it.
         with self.context.expect_event(
             "response", lambda response: "search_index.json" in response.url
         ):
-            self.visits[-1].page.goto(self.base_url + path)
-        return self.visits[-1]
+            self.tab.goto(self.base_url + path)
+        return self.visit
 
     def finish(self, failed: bool, output_path: str) -> None:
-        for visit in self.visits:
-            visit.page.close()
+        self.visit = None
         if self.tracing == "on" or (failed and self.tracing == "retain-on-failure"):
             Path(output_path).mkdir(parents=True, exist_ok=True)
             self.context.tracing.stop_chunk(path=Path(output_path) / "trace.zip")
@@ -167,7 +172,7 @@ def site_context(browser, browser_context_args, base_url, pytestconfig):
 
 @pytest.fixture
 def visit(site_context, request, output_path, test_failed):
-    """Opens a page of the site in a new tab; the tabs close after the test."""
+    """Opens a page of the site in the worker's tab, one page a test."""
     site_context.start(request.node.nodeid)
 
     def open_page(path: str, scheme: str = "light") -> Visit:
@@ -399,3 +404,29 @@ def test_searching_typeerror_finds_the_missing_bias_page(visit):
     result = page.locator('.md-search-result__item a[href*="prune-missing-bias"]').first
     result.wait_for(timeout=10_000)
     assert result.is_visible()
+
+
+def test_a_test_finds_nothing_the_last_one_left_in_the_shared_tab(visit, site_context):
+    """The tab is shared (SiteContext): a scheme chosen by the toggle, a checked prediction,
+    session and local storage and a phone's width do not reach the next test."""
+    page = visit(QUESTION_PAGES[0]).page
+    switch_scheme(page, "dark")
+    form = page.locator("form.prediction").first
+    form.locator("input[type=radio]").first.check()
+    form.get_by_role("button", name="Check my prediction").click()
+    page.evaluate(
+        "() => { localStorage.setItem('planted', 1); sessionStorage.setItem('planted', 1) }"
+    )
+    page.set_viewport_size({"width": VIEWPORTS["phone"][0], "height": VIEWPORTS["phone"][1]})
+    site_context.forget()
+    page = site_context.open(QUESTION_PAGES[0], "light").page
+    assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES["light"]
+    assert page.locator("form.prediction input:checked").count() == 0, "a prediction was kept"
+    assert page.evaluate(
+        "[localStorage.getItem('planted'), sessionStorage.getItem('planted')]"
+    ) == [
+        None,
+        None,
+    ]
+    width, height = VIEWPORTS["laptop"]
+    assert page.viewport_size == {"width": width, "height": height}
