@@ -21,6 +21,7 @@ PROJECT_FILES = [
     "pyproject.toml",
     "hooks/executed_snippets.py",
     "hooks/notebooks.py",
+    "hooks/template_cache.py",
     "docs/stylesheets/extra.css",
     "docs/javascripts/accessibility.js",
     "docs/javascripts/prediction.js",
