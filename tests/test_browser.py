@@ -4,10 +4,12 @@ Each page is loaded once and then looked at in both colour schemes (switched by 
 reader does) at a laptop's and a phone's width: no console error and no request to any other host;
 images and figures show; code blocks have a copy button; axe-core finds no serious or critical
 accessibility violation (light at a laptop's width, dark at a phone's); no output or table needs
-a sideways scroll; a question page transfers at most 300 KB on first load, its predictions work
-(in the same two looks as axe-core) and its notebook page opens. The hint, the search, the 404
-page and a stored prediction have tests of their own. Under CI, screenshots of every page go to
-artifacts/screenshots/.
+a sideways scroll; figure text is readable at both widths; a question page transfers at most
+300 KB on first load, its hint and usual answer stay closed until clicked, its predictions work
+(in the same two looks as axe-core) and its notebook page opens. The home page's hidden answers,
+the search, the 404 page and a stored prediction have tests of their own. Every test shares its
+worker's one tab and starts as a first visit would (SiteContext). Under CI, screenshots of every
+page go to artifacts/screenshots/.
 """
 
 import os
@@ -204,6 +206,12 @@ SIDEWAYS = """() => {
   return [...blocks].filter(b => b.scrollWidth > b.clientWidth + 1).map(b =>
     `${b.scrollWidth - b.clientWidth} px hidden: ${b.textContent.trim().split('\\n')[0].slice(0, 60)}`);
 }"""
+# The smallest text of each figure, in CSS pixels as drawn: user units times the SVG's scale.
+FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  return sizes.length ? Math.min(...sizes) : 0;
+})"""
 VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -256,14 +264,26 @@ def predict_and_start_again(page) -> None:
     assert not feedback.is_visible() and form.locator("input:checked").count() == 0
 
 
+def hint_and_answer_stay_closed_until_clicked(page) -> None:
+    """A question page opens with its hint and its usual answer closed; the hint opens alone."""
+    hint, answer = page.locator("details.tip"), page.locator("details.question")
+    assert hint.get_attribute("open") is None and answer.get_attribute("open") is None
+    assert not hint.locator("p").first.is_visible()
+    hint.locator("summary").click()
+    page.wait_for_function("document.querySelector('details.tip').open")
+    assert hint.locator("p").first.is_visible()
+    assert answer.get_attribute("open") is None, "opening the hint opened the answer too"
+
+
 @pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_the_page_works_in_both_schemes_at_both_widths(
     visit, axe_script, path, subtests, record_property
 ):
     """One load per page, then each scheme (by the toggle) at each width: no console error, no
     request to another host, images and figures show, every code block has a copy button, axe-core
-    finds nothing serious, no output or table needs a sideways scroll; a question page weighs at
-    most 300 KB, its predictions work in both schemes and layouts, and its notebook page opens."""
+    finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
+    question page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
+    predictions work in both schemes and layouts, and its notebook page opens."""
     opened = visit(path)
     page = opened.page
     if path in QUESTION_PAGES:
@@ -275,6 +295,9 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, (
                 f"{path} transfers {opened.bytes / 1000:.0f} KB"
             )
+    if path in QUESTION_PAGES:
+        with subtests.test(check="the hint and the usual answer stay closed until clicked"):
+            hint_and_answer_stay_closed_until_clicked(page)
     with subtests.test(check="images and figures show"):
         broken = page.eval_on_selector_all(
             "img",
@@ -303,6 +326,10 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             page.screenshot(path=SCREENSHOTS / f"{page_id(path)}-{scheme}.png", full_page=True)
         with subtests.test(scheme=scheme, screen=screen, check="no sideways scroll"):
             assert page.evaluate(SIDEWAYS) == []
+        if scheme == "light":  # the text's size depends on the width, not on the colours
+            with subtests.test(screen=screen, check="figure text is readable"):
+                smallest = page.evaluate(FIGURE_TEXT)
+                assert min(smallest, default=11) >= 11, f"figure text drawn at {smallest} px"
         if path in QUESTION_PAGES and (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="predictions"):
                 predict_and_start_again(page)
@@ -318,23 +345,6 @@ def test_the_page_works_in_both_schemes_at_both_widths(
                 "a notebook cell shows a stray value"
             )
             assert opened.errors == []
-
-
-# The smallest text of each figure, in CSS pixels as drawn: user units times the SVG's scale.
-FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
-  return sizes.length ? Math.min(...sizes) : 0;
-})"""
-
-
-def test_figure_text_is_readable_at_both_widths(visit, subtests):
-    page = visit("pruning/pruning-budget/").page
-    for screen, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        with subtests.test(screen=screen):
-            smallest = page.evaluate(FIGURE_TEXT)
-            assert smallest and min(smallest) >= 11, f"figure text drawn at {smallest} px"
 
 
 def test_the_home_page_shows_no_answer_until_asked_in_the_scheme_the_browser_prefers(visit):
@@ -361,17 +371,6 @@ def test_the_404_page_leads_back_home(visit):
     page.locator("h1", has_text="Compression answers, executed").wait_for()
     assert urlsplit(page.url).path == "/", page.url
     assert opened.errors == []
-
-
-def test_the_hint_and_the_usual_answer_stay_closed_until_clicked(visit):
-    page = visit(QUESTION_PAGES[0]).page
-    hint, answer = page.locator("details.tip"), page.locator("details.question")
-    assert hint.get_attribute("open") is None and answer.get_attribute("open") is None
-    assert not hint.locator("p").first.is_visible()
-    hint.locator("summary").click()
-    page.wait_for_function("document.querySelector('details.tip').open")
-    assert hint.locator("p").first.is_visible()
-    assert answer.get_attribute("open") is None, "opening the hint opened the answer too"
 
 
 def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visit):
