@@ -47,7 +47,12 @@ def test_a_fresh_kernel_reproduces_the_stored_outputs(
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
         nbclient.NotebookClient(
-            fresh, timeout=300, kernel_name=KERNEL, resources={"metadata": {"path": str(tmp_path)}}
+            fresh,
+            timeout=300,
+            kernel_name=KERNEL,
+            resources={"metadata": {"path": str(tmp_path)}},
+            # Once the outputs are in, the kernel is killed: a polite shutdown waits up to 3.5 s.
+            shutdown_kernel="immediate",
         ).execute()
         return {
             "outputs": stored_outputs(fresh),
