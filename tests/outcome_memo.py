@@ -4,9 +4,10 @@ A snippet's standalone run, its run with oneDNN capped, and a notebook's fresh-k
 take seconds of CPU; an author who changed one snippet should not pay for the others again. An
 outcome is kept under a key made of everything the execution depends on:
 
-- what runs: the snippet's folder and the folders of the snippets it names (it runs those with
-  `runpy`), or the notebook's cells; and how: the command, and the environment variables torch,
-  oneDNN, OpenMP and Python read;
+- what runs: the snippet and what its run can read of the project (the files beside it that are
+  not snippets, the sibling scripts it imports, the snippets it names and runs with `runpy`, and
+  theirs: `snippet_sources`), or the notebook's cells; and how: the command, and the
+  environment variables torch, oneDNN, OpenMP and Python read;
 - the interpreter and every installed distribution with its version (a new torch, numpy or
   ipykernel is a new key), and the code of the tests that run and judge it;
 - the machine: the CPU's model and instruction-set flags, the core count and the platform.
@@ -21,6 +22,7 @@ decided are kept: an output, or a traceback; a timeout is not.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -95,28 +97,57 @@ def shaping_environment(environ: dict[str, str]) -> dict[str, str]:
 def folder_contents(folder: Path) -> dict[str, str]:
     """Each file under `folder` with its hash (bytecode caches left out)."""
     return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        path.relative_to(folder).as_posix(): file_hash(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     }
 
 
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def imported_names(source: str) -> set[str] | None:
+    """The top-level names a script imports, or None when it does not parse (then it may read
+    anything beside it)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
 def snippet_sources(project: Path, snippet: str) -> dict[str, str]:
-    """The snippet's folder, and every snippet file it names (it runs those with `runpy`), and
-    theirs, each with its hash: what a snippet's run reads of the project."""
+    """What a snippet's run can read of the project, each file with its hash: the snippet; the
+    files beside it that are not snippets (data it may open, a package it may import); the
+    sibling scripts it imports (`python <path>` puts its folder first on `sys.path`) and the
+    snippet files it names (it runs those with `runpy`); and, in turn, what those read. A
+    sibling snippet it neither imports nor names cannot change its output, so an edit to one
+    snippet keeps the outcomes of the others in its folder."""
     found: dict[str, str] = {}
-    folders = [str(Path(snippet).parent)]
-    while folders:
-        folder = folders.pop()
+    pending = [snippet]
+    while pending:
+        path = pending.pop()
+        if path in found or not (project / path).is_file():
+            continue
+        folder = Path(path).parent
+        text = (project / path).read_text(encoding="utf-8", errors="replace")
+        imported = imported_names(text)
         for name, digest in folder_contents(project / folder).items():
-            path = f"{folder}/{name}"
-            if path in found:
-                continue
-            found[path] = digest
-            if name.endswith(".py"):
-                text = (project / path).read_text(encoding="utf-8", errors="replace")
-                named = {str(Path(other).parent) for other in SNIPPET_PATH.findall(text)}
-                folders += sorted(f for f in named if (project / f).is_dir())
+            beside = f"{folder.as_posix()}/{name}"
+            is_sibling_script = "/" not in name and name.endswith(".py")
+            if imported is None or not is_sibling_script:
+                found.setdefault(beside, digest)
+            elif name.removesuffix(".py") in imported:
+                pending.append(beside)
+        found[path] = file_hash(project / path)
+        pending += SNIPPET_PATH.findall(text)
     return found
 
 

@@ -81,3 +81,24 @@ def test_a_snippet_that_runs_another_folders_snippet_reads_that_folder_too(tmp_p
     assert sorted(before) == ["snippets/a/plot.py", "snippets/b/table.py"]
     (tmp_path / "snippets/b/table.py").write_text("print(2)\n")
     assert snippet_sources(tmp_path, "snippets/a/plot.py") != before
+
+
+def test_a_sibling_snippet_is_read_only_when_imported(tmp_path):
+    folder = tmp_path / "snippets/a"
+    folder.mkdir(parents=True)
+    (folder / "question.py").write_text("import torch\nfrom helpers import model\nprint(model)\n")
+    (folder / "helpers.py").write_text("model = 1\n")
+    (folder / "storage.py").write_text("print('another snippet')\n")
+    (folder / "weights.csv").write_text("1,2\n")
+    sources = snippet_sources(tmp_path, "snippets/a/question.py")
+    assert sorted(sources) == [
+        "snippets/a/helpers.py",
+        "snippets/a/question.py",
+        "snippets/a/weights.csv",
+    ], "a sibling snippet that is neither imported nor named is not read"
+    (folder / "storage.py").write_text("print('edited')\n")
+    assert snippet_sources(tmp_path, "snippets/a/question.py") == sources
+    (folder / "helpers.py").write_text("model = 2\n")
+    assert snippet_sources(tmp_path, "snippets/a/question.py") != sources, "an imported sibling"
+    (folder / "question.py").write_text("print(\n")  # unparsable: it may read anything beside it
+    assert "snippets/a/storage.py" in snippet_sources(tmp_path, "snippets/a/question.py")
