@@ -53,7 +53,8 @@ def served(site: Path) -> Iterator[str]:
     """The site's base URL while the context lasts."""
     handler = functools.partial(GzipHandler, directory=str(site))
     server = Server(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # Polled often: shutting down waits for the next poll, at the end of every test run.
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/"
     finally:
