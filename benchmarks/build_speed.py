@@ -242,12 +242,12 @@ def main() -> None:
     floor, _ = timed([PYTHON, "-c", FLOOR, *snippets], ROOT)
     row(f"floor: {len(snippets)} snippets in one process, one torch import", f"{floor:.2f} s")
 
-    with tempfile.TemporaryDirectory() as tmp:
+    # Jinja keeps compiled templates in the temporary folder: a new one, outside the project,
+    # whose scratch copies the runner makes there.
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as empty_temp:
         project = copy_project(Path(tmp))
-        empty_temp = Path(tmp) / "temp"  # Jinja keeps compiled templates in the temporary folder
-        empty_temp.mkdir()
         clean, log = timed(
-            [PYTHON, "-m", "mkdocs", "build", "--strict"], project, TMPDIR=str(empty_temp)
+            [PYTHON, "-m", "mkdocs", "build", "--strict"], project, TMPDIR=empty_temp
         )
         row(
             "clean build (mkdocs build --strict, empty cache)", f"{clean:.2f} s", snippets_line(log)
