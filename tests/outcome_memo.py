@@ -97,14 +97,10 @@ def shaping_environment(environ: dict[str, str]) -> dict[str, str]:
 def folder_contents(folder: Path) -> dict[str, str]:
     """Each file under `folder` with its hash (bytecode caches left out)."""
     return {
-        path.relative_to(folder).as_posix(): file_hash(path)
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted(folder.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     }
-
-
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def imported_names(source: str) -> set[str] | None:
@@ -139,14 +135,15 @@ def snippet_sources(project: Path, snippet: str) -> dict[str, str]:
         folder = Path(path).parent
         text = (project / path).read_text(encoding="utf-8", errors="replace")
         imported = imported_names(text)
-        for name, digest in folder_contents(project / folder).items():
+        beside_it = folder_contents(project / folder)
+        for name, digest in beside_it.items():
             beside = f"{folder.as_posix()}/{name}"
             is_sibling_script = "/" not in name and name.endswith(".py")
             if imported is None or not is_sibling_script:
                 found.setdefault(beside, digest)
             elif name.removesuffix(".py") in imported:
                 pending.append(beside)
-        found[path] = file_hash(project / path)
+        found[path] = beside_it[Path(path).name]
         pending += SNIPPET_PATH.findall(text)
     return found
 

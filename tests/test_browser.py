@@ -94,10 +94,7 @@ class SiteContext:
     kept on failure as pytest-playwright keeps a context's."""
 
     def __init__(self, browser, context_args: dict, base_url: str, tracing: str):
-        width, height = VIEWPORTS["laptop"]
-        self.context = browser.new_context(
-            **context_args, viewport={"width": width, "height": height}
-        )
+        self.context = browser.new_context(**context_args, viewport=VIEWPORTS["laptop"])
         self.base_url, self.tracing = base_url, tracing
         self.visit: Visit | None = None
         self.context.route("**/*", self._route)
@@ -150,8 +147,7 @@ class SiteContext:
             "Storage.clearDataForOrigin",
             {"origin": self.base_url.rstrip("/"), "storageTypes": "all"},
         )
-        width, height = VIEWPORTS["laptop"]
-        self.tab.set_viewport_size({"width": width, "height": height})
+        self.tab.set_viewport_size(VIEWPORTS["laptop"])
 
     def open(self, path: str, scheme: str) -> Visit:
         self.visit = Visit(self.tab)
@@ -212,7 +208,7 @@ FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
   const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
   return sizes.length ? Math.min(...sizes) : 0;
 })"""
-VIEWPORTS = {"laptop": (1280, 800), "phone": (390, 844)}
+VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
 # 0.6 CPU-s a look, and the predictions' script depends on neither.
@@ -317,8 +313,7 @@ def test_the_page_works_in_both_schemes_at_both_widths(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for scheme, screen in LOOKS:
         switch_scheme(page, scheme)
-        width, height = VIEWPORTS[screen]
-        page.set_viewport_size({"width": width, "height": height})
+        page.set_viewport_size(VIEWPORTS[screen])
         if (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="axe-core: nothing serious"):
                 assert serious_violations(page, axe_script) == []
@@ -425,7 +420,7 @@ def test_a_test_finds_nothing_the_last_one_left_in_the_shared_tab(visit, site_co
     page.evaluate(
         "() => { localStorage.setItem('planted', 1); sessionStorage.setItem('planted', 1) }"
     )
-    page.set_viewport_size({"width": VIEWPORTS["phone"][0], "height": VIEWPORTS["phone"][1]})
+    page.set_viewport_size(VIEWPORTS["phone"])
     site_context.forget()
     page = site_context.open(QUESTION_PAGES[0], "light").page
     assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES["light"]
@@ -436,5 +431,4 @@ def test_a_test_finds_nothing_the_last_one_left_in_the_shared_tab(visit, site_co
         None,
         None,
     ]
-    width, height = VIEWPORTS["laptop"]
-    assert page.viewport_size == {"width": width, "height": height}
+    assert page.viewport_size == VIEWPORTS["laptop"]
