@@ -1,5 +1,7 @@
 """Every public function of torch.nn.utils.prune is called by a snippet, found by parsing the snippets,
-with the list of functions taken from the module itself."""
+with the list of functions read from the module's source (the same as the imported module's)."""
+
+import inspect
 
 from snippet_outputs import ROOT
 
@@ -12,15 +14,25 @@ def test_every_public_pruning_function_is_called_by_a_snippet():
     assert api_index.uncalled(found) == []
 
 
-def test_a_function_torch_adds_is_noticed(monkeypatch):
-    def planted(module, name):
-        return module
+def test_the_functions_read_from_the_source_are_those_the_module_defines():
+    import torch.nn.utils.prune as module
 
-    # Named by a string, torch is imported by the test that needs it, not by every worker's collection.
-    planted.__module__ = "torch.nn.utils.prune"
-    monkeypatch.setattr("torch.nn.utils.prune.planted", planted, raising=False)
-    assert "planted" in api_index.prune_functions()
-    assert api_index.uncalled(api_index.index(ROOT)) == ["torch.nn.utils.prune.planted"]
+    defined = [
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value)
+        and value.__module__ == module.__name__
+        and not name.startswith("_")
+    ]
+    assert api_index.prune_functions() == defined
+
+
+def test_a_function_torch_adds_is_noticed():
+    added = api_index.prune_source() + "\n\ndef planted(module, name):\n    return module\n"
+    assert api_index.prune_functions(added)[-1] == "planted"
+    found = api_index.index(ROOT, api_index.prune_functions(added))
+    assert api_index.uncalled(found) == ["torch.nn.utils.prune.planted"]
+    assert "_private" not in api_index.prune_functions(added + "\n\ndef _private():\n    pass\n")
 
 
 def test_calls_are_found_under_any_alias_and_only_through_prune():

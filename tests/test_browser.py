@@ -24,6 +24,9 @@ from snippet_outputs import DOCS, ROOT, site_file
 
 from compression_answers.notebooks import question_pages
 
+# One worker drives one Chromium for every browser test (--dist loadgroup): two browsers side by
+# side contend for the cores, and each pays its own launch.
+pytestmark = pytest.mark.xdist_group("browser")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -94,7 +97,11 @@ class SiteContext:
     kept on failure as pytest-playwright keeps a context's."""
 
     def __init__(self, browser, context_args: dict, base_url: str, tracing: str):
-        self.context = browser.new_context(**context_args, viewport=VIEWPORTS["laptop"])
+        # Reduced motion: Material then turns its transitions off, and a switched scheme is
+        # there at once instead of after a quarter second of frames that no check looks at.
+        self.context = browser.new_context(
+            **context_args, viewport=VIEWPORTS["laptop"], reduced_motion="reduce"
+        )
         self.base_url, self.tracing = base_url, tracing
         self.visit: Visit | None = None
         self.context.route("**/*", self._route)

@@ -1,14 +1,14 @@
 """The API index: which snippets call each public pruning function and quantization entry point.
 
-Found by parsing the snippets, never kept by hand. The pruning functions are taken from
-`torch.nn.utils.prune` itself, so a torch release that adds one shows up as uncalled.
+Found by parsing the snippets, never kept by hand. The pruning functions are taken from the
+source of `torch.nn.utils.prune` itself, so a torch release that adds one shows up as uncalled.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-import inspect
+import importlib.util
 from pathlib import Path
 
 # The quantization entry points the pages discuss; torchao's `quantize_` configurations are
@@ -22,16 +22,27 @@ QUANTIZATION_ENTRY_POINTS = (
 )
 
 
-def prune_functions(module=None) -> list[str]:
-    """The public functions of torch.nn.utils.prune, in the module's order."""
-    if module is None:
-        import torch.nn.utils.prune as module
+def prune_source() -> str:
+    """torch.nn.utils.prune's source, found without importing torch, which would cost every build
+    (and every test worker) a second of CPU for one list of names."""
+    found = importlib.util.find_spec("torch")
+    if found is None or not found.submodule_search_locations:
+        raise ModuleNotFoundError("torch is not installed: the API index lists its functions")
+    return (Path(found.submodule_search_locations[0]) / "nn" / "utils" / "prune.py").read_text(
+        encoding="utf-8"
+    )
+
+
+def prune_functions(source: str | None = None) -> list[str]:
+    """The public functions torch.nn.utils.prune defines (its own, not those it imports), in the
+    module's order: read from its source, `source` or the installed torch's
+    (tests/test_api_index.py checks that the imported module has the same)."""
+    tree = ast.parse(prune_source() if source is None else source)
     return [
-        name
-        for name, value in vars(module).items()
-        if inspect.isfunction(value)
-        and value.__module__ == module.__name__
-        and not name.startswith("_")
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and not node.name.startswith("_")
     ]
 
 
