@@ -24,9 +24,6 @@ from snippet_outputs import DOCS, ROOT, site_file
 
 from compression_answers.notebooks import question_pages
 
-# One worker drives one Chromium for every browser test (--dist loadgroup): two browsers side by
-# side contend for the cores, and each pays its own launch.
-pytestmark = pytest.mark.xdist_group("browser")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
