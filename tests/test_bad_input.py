@@ -111,6 +111,7 @@ def test_a_bad_setting_stops_the_build_naming_the_variable(project, variable, va
 
 
 def test_a_fault_in_the_cache_stops_the_build_naming_the_snippet(project):
+    plant(project, "site/checks/sample/index.html", "<p>42</p>")  # what an earlier build published
     plant(project, ".cache/executed-snippets", "a file where the cache's folder should be")
     fails_with(build(project, SNIPPET_CACHE="on"), f"{SNIPPET}: the runner failed")
     assert "42" not in (
