@@ -181,7 +181,11 @@ def build_in_new_interpreter(project: Path, **env: str) -> subprocess.CompletedP
 
 
 def run_tests(project: Path, *args: str) -> subprocess.CompletedProcess:
-    return run(project, "pytest", "-n", "0", "-p", "no:cacheprovider", *args)
+    """The copy's pytest, in one process. Its tests open no browser: pytest-playwright is left
+    out (importing it was a third of each run), and with it the option the project's addopts
+    give it."""
+    lean = ["-n", "0", "-p", "no:cacheprovider", "-p", "no:playwright", "-o", "addopts="]
+    return run(project, "pytest", *lean, *args)
 
 
 def plant(project: Path, path: str, text: str) -> None:
