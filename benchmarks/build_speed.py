@@ -19,6 +19,7 @@ import queue
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ for path in sys.argv[1:]:
 """
 # Each generated question is a copy of a real one, with its own copies of the snippets.
 MODEL_QUESTION = "pruning-count"
+SUITE_RUNS = 3
 
 
 def copy_project(into: Path) -> Path:
@@ -305,29 +307,39 @@ def main() -> None:
         if (ROOT / node_modules).is_dir():
             shutil.copytree(ROOT / node_modules, clone / node_modules, symlinks=True)
         timed([PYTHON, "-m", "mkdocs", "build", "--strict"], clone)  # as .ci/run does first
-        runs = [
-            ("cold: nothing kept yet, as CI runs it after its build", None),
-            ("warm: nothing changed since the last run", None),
-            (
-                f"after an author's edit to snippets/{MODEL_QUESTION}/question.py (a comment)",
-                clone / "snippets" / MODEL_QUESTION / "question.py",
-            ),
-        ]
-        for label, edited in runs:
-            if edited is not None:
-                edited.write_text("# edited\n" + edited.read_text(encoding="utf-8"), "utf-8")
+        edited = clone / "snippets" / MODEL_QUESTION / "question.py"
+
+        def suite_run(label: str) -> tuple[float, float]:
             suite, cpu, log = timed_with_cpu(
                 [PYTHON, "-m", "pytest", "-p", "no:cacheprovider"], clone
             )
             summary = re.findall(r"=+ (\d+ passed.*?) =+", log)[-1]
             row(f"  {label}", f"{suite:.2f} s", summary)
-            warm = label.startswith(("warm", "after"))
+            row("    its CPU time", f"{cpu:.2f} s")
+            return suite, cpu
+
+        suite_run("cold: nothing kept yet, as CI runs it after its build")
+        # The machine's speed drifts from one run to the next: each case runs three times, and
+        # its median is held to the targets.
+        cases = {
+            "warm: nothing changed since the last run": lambda n: None,
+            f"after an author's edit to snippets/{MODEL_QUESTION}/question.py (a comment)": (
+                lambda n: edited.write_text(
+                    f"# edit {n}\n" + edited.read_text(encoding="utf-8"), "utf-8"
+                )
+            ),
+        }
+        for label, edit_before in cases.items():
+            measured = []
+            for n in range(1, SUITE_RUNS + 1):
+                edit_before(n)
+                measured.append(suite_run(f"{label}, run {n}"))
+            suite, cpu = (statistics.median(values) for values in zip(*measured, strict=True))
             row(
-                "    its CPU time",
-                f"{cpu:.2f} s",
-                f"targets <= 45 s and <= 90 CPU-s: {target(suite <= 45 and cpu <= 90)}"
-                if warm
-                else "",
+                f"    median of {SUITE_RUNS}",
+                f"{suite:.2f} s",
+                f"{cpu:.2f} CPU-s   targets <= 45 s and <= 90 CPU-s: "
+                f"{target(suite <= 45 and cpu <= 90)}",
             )
         one_page, cpu, log = timed_with_cpu(
             [PYTHON, "-m", "pytest", "-p", "no:cacheprovider", "-k", MODEL_QUESTION], clone

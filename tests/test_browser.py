@@ -1,14 +1,15 @@
 """The built site, opened in a real browser: Debian's Chromium, driven by Playwright, headless.
 
 Each page is loaded once and then looked at in both colour schemes (switched by the toggle, as a
-reader does) at a laptop's and a phone's width: no console error and no request to any other host;
-images and figures show; code blocks have a copy button; axe-core finds no serious or critical
-accessibility violation (light at a laptop's width, dark at a phone's); no output or table needs
-a sideways scroll; figure text is readable at both widths; a question page transfers at most
-300 KB on first load, its hint and usual answer stay closed until clicked, its predictions work
-(in the same two looks as axe-core) and its notebook page opens. The home page's hidden answers,
-the search, the 404 page and a stored prediction have tests of their own. Every test shares its
-worker's one tab and starts as a first visit would (SiteContext). Under CI, screenshots of every
+reader does; this one prefers reduced motion) at a laptop's and a phone's width: no console
+error and no request to any other host; images and figures show; code blocks have a copy
+button; axe-core finds no serious or critical accessibility violation (light at a laptop's
+width, dark at a phone's); no output or table needs a sideways scroll; figure text is readable
+at both widths; a question page transfers at most 300 KB on first load, its hint and usual
+answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
+its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
+prediction have tests of their own. Every test shares its worker's one tab and starts as a
+first visit would (SiteContext). Under CI, screenshots of every
 page go to artifacts/screenshots/.
 """
 
@@ -235,8 +236,9 @@ def serious_violations(page, axe_script) -> list[str]:
 
 
 def switch_scheme(page, scheme: str) -> None:
-    """The reader's way: the palette toggle in the header; then the colours' transitions end, so
-    that what is measured next is the scheme, not a blend of the two."""
+    """The reader's way: the palette toggle in the header; then whatever still animates ends
+    (Material's colour transitions are off under reduced motion), so that what is measured next
+    is the scheme, not a blend of the two."""
     if page.get_attribute("body", "data-md-color-scheme") != SCHEMES[scheme]:
         page.locator("form[data-md-component=palette] label:visible").first.click()
         page.wait_for_function(
