@@ -35,9 +35,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     # One local site: the GPU process, per-site processes and extensions only cost CPU here
-    # (a fifth of the browser tests' CPU time).
+    # (a fifth of the browser tests' CPU time). Site isolation is turned off by its own switch:
+    # Chromium keeps only the last --disable-features, and Playwright passes its own list.
     "--in-process-gpu",
-    "--disable-features=site-per-process,IsolateOrigins",
+    "--disable-site-isolation-trials",
     "--disable-extensions",
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -346,6 +347,11 @@ def test_the_page_works_in_both_schemes_at_both_widths(
                 "a notebook cell shows a stray value"
             )
             assert opened.errors == []
+
+
+def test_the_launch_arguments_keep_playwrights_disabled_features():
+    """Chromium honours only the last --disable-features: one here would drop Playwright's list."""
+    assert [arg for arg in CHROMIUM_ARGS if arg.startswith("--disable-features")] == []
 
 
 def test_the_home_page_shows_no_answer_until_asked_in_the_scheme_the_browser_prefers(visit):
