@@ -321,18 +321,15 @@ def main() -> None:
         suite_run("cold: nothing kept yet, as CI runs it after its build")
         # The machine's speed drifts from one run to the next: each case runs three times, and
         # its median is held to the targets.
-        cases = {
-            "warm: nothing changed since the last run": lambda n: None,
-            f"after an author's edit to snippets/{MODEL_QUESTION}/question.py (a comment)": (
-                lambda n: edited.write_text(
-                    f"# edit {n}\n" + edited.read_text(encoding="utf-8"), "utf-8"
-                )
-            ),
-        }
-        for label, edit_before in cases.items():
+        cases = [
+            ("warm: nothing changed since the last run", False),
+            (f"after an author's edit to snippets/{MODEL_QUESTION}/question.py (a comment)", True),
+        ]
+        for label, edits in cases:
             measured = []
             for n in range(1, SUITE_RUNS + 1):
-                edit_before(n)
+                if edits:  # a new edit before each run
+                    edited.write_text(f"# edit {n}\n" + edited.read_text(encoding="utf-8"), "utf-8")
                 measured.append(suite_run(f"{label}, run {n}"))
             suite, cpu = (statistics.median(values) for values in zip(*measured, strict=True))
             row(

@@ -29,8 +29,9 @@ def test_the_functions_read_from_the_source_are_those_the_module_defines():
 
 def test_a_function_torch_adds_is_noticed():
     added = api_index.prune_source() + "\n\ndef planted(module, name):\n    return module\n"
-    assert api_index.prune_functions(added)[-1] == "planted"
-    found = api_index.index(ROOT, api_index.prune_functions(added))
+    functions = api_index.prune_functions(added)
+    assert functions[-1] == "planted"
+    found = api_index.index(ROOT, functions)
     assert api_index.uncalled(found) == ["torch.nn.utils.prune.planted"]
     assert "_private" not in api_index.prune_functions(added + "\n\ndef _private():\n    pass\n")
 

@@ -9,8 +9,8 @@ at both widths; a question page transfers at most 300 KB on first load, its hint
 answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
 its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
 prediction have tests of their own. Every test shares its worker's one tab and starts as a
-first visit would (SiteContext). Under CI, screenshots of every
-page go to artifacts/screenshots/.
+first visit would (SiteContext). Under CI, screenshots of every page go to
+artifacts/screenshots/.
 """
 
 import os
@@ -298,7 +298,6 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             assert opened.bytes <= MAX_PAGE_KILOBYTES * 1000, (
                 f"{path} transfers {opened.bytes / 1000:.0f} KB"
             )
-    if path in QUESTION_PAGES:
         with subtests.test(check="the hint and the usual answer stay closed until clicked"):
             hint_and_answer_stay_closed_until_clicked(page)
     with subtests.test(check="images and figures show"):
@@ -437,10 +436,6 @@ def test_a_test_finds_nothing_the_last_one_left_in_the_shared_tab(visit, site_co
     page = site_context.open(QUESTION_PAGES[0], "light").page
     assert page.get_attribute("body", "data-md-color-scheme") == SCHEMES["light"]
     assert page.locator("form.prediction input:checked").count() == 0, "a prediction was kept"
-    assert page.evaluate(
-        "[localStorage.getItem('planted'), sessionStorage.getItem('planted')]"
-    ) == [
-        None,
-        None,
-    ]
+    planted = "[localStorage.getItem('planted'), sessionStorage.getItem('planted')]"
+    assert page.evaluate(planted) == [None, None], "storage was kept"
     assert page.viewport_size == VIEWPORTS["laptop"]
