@@ -2,7 +2,8 @@
 
 A snippet's standalone run, its run with oneDNN capped, and a notebook's fresh-kernel run each
 take seconds of CPU; an author who changed one snippet should not pay for the others again. An
-outcome is kept under a key made of everything the execution depends on:
+outcome is kept under a key made of everything the execution depends on (axe-core's verdict on
+a page in the browser is kept here too, under the look it judged: test_browser.py's LOOK):
 
 - what runs: the snippet and what its run can read of the project (the files beside it that are
   not snippets, the sibling scripts it imports, the snippets it names and runs with `runpy`, and

@@ -9,10 +9,12 @@ at both widths; a question page transfers at most 300 KB on first load, its hint
 answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
 its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
 prediction have tests of their own. Every test shares its worker's one tab and starts as a
-first visit would (SiteContext). Under CI, screenshots of every page go to
-artifacts/screenshots/.
+first visit would (SiteContext). axe-core's verdict on a look is kept for the next test run
+while everything it reads of the page is the same (LOOK, serious_violations). Under CI,
+screenshots of every page go to artifacts/screenshots/.
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,10 +22,12 @@ from urllib.parse import urlsplit
 import node_tools
 import pytest
 import site_server
+from outcome_memo import OutcomeMemo
 from playwright.sync_api import Error as PlaywrightError
 from snippet_outputs import DOCS, ROOT, site_file
 
 from compression_answers.notebooks import question_pages
+from compression_answers.runner import file_hash
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -50,6 +54,8 @@ PAGES = sorted(
     site_file(page.relative_to(DOCS)).url.removeprefix("./") for page in DOCS.rglob("*.md")
 )
 QUESTION_PAGES = [site_file(page.relative_to(DOCS)).url for page in question_pages(DOCS)]
+SEARCH_READY = """() => document.querySelector('.md-search-result__meta')?.textContent.trim()
+  !== 'Initializing search'"""
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
 
 
@@ -158,11 +164,14 @@ class SiteContext:
     def open(self, path: str, scheme: str) -> Visit:
         self.visit = Visit(self.tab)
         self.tab.emulate_media(color_scheme=scheme)
-        # The search index is fetched by a worker after the load event: the first load ends with it.
+        # The search index is fetched by a worker after the load event, and the search shows
+        # that it is ready only after that: the first load ends with both, so that every test
+        # (and axe-core's verdict, kept by the look) finds the page settled.
         with self.context.expect_event(
             "response", lambda response: "search_index.json" in response.url
         ):
             self.tab.goto(self.base_url + path)
+        self.tab.wait_for_function(SEARCH_READY, polling=50)
         return self.visit
 
     def finish(self, failed: bool, output_path: str) -> None:
@@ -222,16 +231,63 @@ LOOKS = [("light", "laptop"), ("light", "phone"), ("dark", "phone"), ("dark", "l
 AXE_LOOKS = [("light", "laptop"), ("dark", "phone")]
 
 
-def serious_violations(page, axe_script) -> list[str]:
-    """What axe-core finds serious or critical on the page as it is now."""
-    if not page.evaluate("typeof axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_script))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
+# What axe-core's verdict on a look depends on, read from the page as it stands: the document
+# (its form controls' state too), every stylesheet's rules, every element's box, the viewport and
+# the media the page matches, and the elements hovered, focused or active. Its SHA-256 keys the
+# verdict; null where it cannot read all of that (a shadow root, a frame, a running animation).
+LOOK = """async () => {
+  const axeScript = document.getElementById('axe-core');
+  const all = [...document.querySelectorAll('*')].filter(e => e !== axeScript);
+  if (all.some(e => e.shadowRoot) || document.querySelector('iframe, frame, object, embed')
+      || document.getAnimations().some(a => a.playState === 'running')) return null;
+  const html = document.documentElement.outerHTML.replace(axeScript?.outerHTML ?? '', '');
+  const controls = [...document.querySelectorAll('input, select, textarea')].map(
+    c => [c.checked, c.value]);
+  const sheets = [...document.styleSheets, ...document.adoptedStyleSheets].map(
+    s => [...s.cssRules].map(r => r.cssText).join('\\n'));
+  const boxes = all.map(e => {
+    const r = e.getBoundingClientRect();
+    return [r.x, r.y, r.width, r.height];
+  });
+  const media = ['(prefers-color-scheme: dark)', '(prefers-reduced-motion: reduce)',
+    '(hover: hover)', '(pointer: fine)'].map(q => matchMedia(q).matches);
+  const states = [':hover', ':focus', ':focus-visible', ':focus-within', ':active', ':target'].map(
+    state => [...document.querySelectorAll(state)].map(e => all.indexOf(e)));
+  const view = [innerWidth, innerHeight, devicePixelRatio, scrollX, scrollY];
+  const text = JSON.stringify([html, controls, sheets, boxes, media, states, view]);
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map(b => b.toString(16).padStart(2, '0')).join('');
+}"""
+AXE_RUN = """async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(
+  v => ({impact: v.impact, id: v.id, help: v.help,
+         targets: v.nodes.slice(0, 3).map(n => n.target)}))"""
+
+
+def serious_violations(page, axe_script, outcome_memo) -> list[str]:
+    """What axe-core finds serious or critical on the page as it is now. Its verdict on a look is
+    kept for the next test run while everything it reads stays the same (LOOK): the same axe-core
+    and Chromium judging the same document, styles, boxes and state, as outcome_memo.py keeps a
+    snippet's output. An edited page is a new look, and is judged again."""
+
+    def execute() -> dict:
+        if not page.evaluate("typeof axe !== 'undefined'"):
+            page.add_script_tag(path=str(axe_script)).evaluate("script => script.id = 'axe-core'")
+        return {"violations": page.evaluate(AXE_RUN)}
+
+    look = page.evaluate(LOOK)
+    if look is None:
+        ran = execute()
+    else:
+        what = {
+            "axe-core": file_hash(axe_script),
+            "run": AXE_RUN,
+            "chromium": page.context.browser.version,
+            "look": look,
+        }
+        ran = outcome_memo.outcome(what, {}, execute)
     return [
-        f"{v['impact']}: {v['id']} ({v['help']}) at {[node['target'] for node in v['nodes']][:3]}"
-        for v in violations
+        f"{v['impact']}: {v['id']} ({v['help']}) at {v['targets']}"
+        for v in ran["violations"]
         if v["impact"] in ("serious", "critical")
     ]
 
@@ -280,7 +336,7 @@ def hint_and_answer_stay_closed_until_clicked(page) -> None:
 
 @pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_the_page_works_in_both_schemes_at_both_widths(
-    visit, axe_script, path, subtests, record_property
+    visit, axe_script, outcome_memo, path, subtests, record_property
 ):
     """One load per page, then each scheme (by the toggle) at each width: no console error, no
     request to another host, images and figures show, every code block has a copy button, axe-core
@@ -322,7 +378,7 @@ def test_the_page_works_in_both_schemes_at_both_widths(
         page.set_viewport_size(VIEWPORTS[screen])
         if (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="axe-core: nothing serious"):
-                assert serious_violations(page, axe_script) == []
+                assert serious_violations(page, axe_script, outcome_memo) == []
         if screen == "laptop" and TAKE_SCREENSHOTS:
             page.screenshot(path=SCREENSHOTS / f"{page_id(path)}-{scheme}.png", full_page=True)
         with subtests.test(scheme=scheme, screen=screen, check="no sideways scroll"):
@@ -351,6 +407,26 @@ def test_the_page_works_in_both_schemes_at_both_widths(
 def test_the_launch_arguments_keep_playwrights_disabled_features():
     """Chromium honours only the last --disable-features: one here would drop Playwright's list."""
     assert [arg for arg in CHROMIUM_ARGS if arg.startswith("--disable-features")] == []
+
+
+def test_axe_cores_kept_verdict_is_used_only_for_the_same_look(visit, axe_script, tmp_path):
+    """A page loaded again is the same look, and gets the verdict kept for it; a hovered heading
+    is another look, and faint text another, which axe-core judges afresh and finds wanting."""
+    memo = OutcomeMemo(tmp_path / "outcomes")
+    page = visit("404.html").page
+    look = page.evaluate(LOOK)
+    assert serious_violations(page, axe_script, memo) == []
+    [kept] = (tmp_path / "outcomes").glob("*.json")
+    planted = {"impact": "critical", "id": "planted", "help": "kept", "targets": []}
+    kept.write_text(json.dumps({"violations": [planted]}), encoding="utf-8")
+    page = visit("404.html").page
+    assert page.evaluate(LOOK) == look, "the same page loaded again is another look: none is kept"
+    assert serious_violations(page, axe_script, memo) == ["critical: planted (kept) at []"]
+    page.locator("h1").hover()
+    assert page.evaluate(LOOK) != look, "the hovered heading is not part of the look"
+    page.evaluate("document.querySelector('.md-content p').style.color = '#eee'")
+    found = serious_violations(page, axe_script, memo)
+    assert [v.split(" (")[0] for v in found] == ["serious: color-contrast"], found
 
 
 def test_the_home_page_shows_no_answer_until_asked_in_the_scheme_the_browser_prefers(visit):
