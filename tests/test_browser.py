@@ -250,7 +250,8 @@ LOOK = """async () => {
     return [r.x, r.y, r.width, r.height];
   });
   const media = ['(prefers-color-scheme: dark)', '(prefers-reduced-motion: reduce)',
-    '(hover: hover)', '(pointer: fine)'].map(q => matchMedia(q).matches);
+    '(prefers-contrast: more)', '(forced-colors: active)', '(hover: hover)', '(pointer: fine)'].map(
+    q => matchMedia(q).matches);
   const states = [':hover', ':focus', ':focus-visible', ':focus-within', ':active', ':target'].map(
     state => [...document.querySelectorAll(state)].map(e => all.indexOf(e)));
   const view = [innerWidth, innerHeight, devicePixelRatio, scrollX, scrollY];
