@@ -98,7 +98,7 @@ def shaping_environment(environ: dict[str, str]) -> dict[str, str]:
 def folder_contents(folder: Path) -> dict[str, str]:
     """Each file under `folder` with its hash (bytecode caches left out)."""
     return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        path.relative_to(folder).as_posix(): runner.file_hash(path)
         for path in sorted(folder.rglob("*"))
         if path.is_file() and "__pycache__" not in path.parts
     }
