@@ -35,43 +35,16 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from compression_answers import runner
+from compression_answers import numerics, runner
 from compression_answers.page_rules import SNIPPET_PATH
 
 TESTS = Path(__file__).resolve().parent
-# Variables that change what torch, oneDNN, OpenMP or Python do; the rest (paths, pytest's own) do not.
-SHAPING_VARIABLES = (
-    "OMP_",
-    "KMP_",
-    "MKL_",
-    "ONEDNN_",
-    "DNNL_",
-    "TORCH",
-    "PYTORCH_",
-    "ATEN_",
-    "CUDA_",
-    "PYTHON",
-    "LANG",
-    "LC_",
-    "TZ",
-    "COLUMNS",
-)
 # The code that runs an execution and decides what its outcome is.
 JUDGING_CODE = (
     TESTS / "outcome_memo.py",
     TESTS / "snippet_outputs.py",
     Path(runner.__file__),
 )
-
-
-def cpu() -> str:
-    """The first processor's model and flags: oneDNN picks its kernels by them."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
-    except OSError:
-        return platform.processor()
-    first = text.split("\n\n")[0].splitlines()
-    return "\n".join(line for line in first if line.startswith(("model name", "flags")))
 
 
 def machine_and_interpreter() -> dict:
@@ -83,15 +56,9 @@ def machine_and_interpreter() -> dict:
         "executable": os.path.realpath(sys.executable),
         "installed": installed,
         "judging code": judging,
-        "cpu": cpu(),
-        "cores": [os.cpu_count(), len(os.sched_getaffinity(0))],
+        "cpu": numerics.cpu(),
+        "cores": numerics.cores(),
         "platform": platform.platform(),
-    }
-
-
-def shaping_environment(environ: dict[str, str]) -> dict[str, str]:
-    return {
-        name: value for name, value in sorted(environ.items()) if name.startswith(SHAPING_VARIABLES)
     }
 
 
@@ -150,7 +117,7 @@ def snippet_sources(project: Path, snippet: str) -> dict[str, str]:
 
 
 def key(what: dict, environ: dict[str, str], shared: dict) -> str:
-    material = {"what": what, "environment": shaping_environment(environ), **shared}
+    material = {"what": what, "environment": numerics.shaping_environment(environ), **shared}
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
 

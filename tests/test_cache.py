@@ -74,6 +74,31 @@ def test_the_key_holds_the_library_versions(monkeypatch):
     assert cache.key(code, options, cache.environment()) != today
 
 
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("ATEN_CPU_CAPABILITY", "avx2"),
+        ("ONEDNN_MAX_CPU_ISA", "AVX2"),
+        ("MKL_ENABLE_INSTRUCTIONS", "AVX2"),
+        ("FBGEMM_ENABLE_INSTRUCTIONS", "AVX2"),
+        ("OMP_NUM_THREADS", "2"),
+    ],
+)
+def test_the_key_holds_the_variables_that_steer_torchs_kernels(monkeypatch, variable, value):
+    code, options = "print(1)\n", {"path": "snippets/a/b.py", "returncode": 0}
+    monkeypatch.delenv(variable, raising=False)
+    before = cache.key(code, options, cache.environment())
+    monkeypatch.setenv(variable, value)
+    assert cache.key(code, options, cache.environment()) != before
+
+
+def test_the_key_holds_the_cpu(monkeypatch):
+    code, options = "print(1)\n", {"path": "snippets/a/b.py", "returncode": 0}
+    before = cache.key(code, options, cache.environment())
+    monkeypatch.setattr(cache.numerics, "cpu", lambda: "model name : another CPU")
+    assert cache.key(code, options, cache.environment()) != before
+
+
 def test_the_key_holds_the_block_options():
     environment = {"python": "3.11"}
     assert cache.key("print(1)\n", {"returncode": 0}, environment) != cache.key(

@@ -268,3 +268,21 @@ def test_the_settings_default():
         settings.DEFAULT_TIMEOUT_SECONDS,
         os.cpu_count(),
     )
+
+
+def test_a_snippet_that_pins_kernels_torch_had_already_chosen_fails(project):
+    import torch
+
+    torch.ones(2).sum()  # this process has computed: its children inherit the kernels it chose
+    chosen = torch.backends.cpu.get_cpu_capability()
+    if chosen == "DEFAULT":
+        pytest.skip("this CPU has no kernels above ATen's default to choose")
+    pinned = 'import os\nos.environ["ATEN_CPU_CAPABILITY"] = "{}"\nimport torch\nprint(torch.ones(2).sum())\n'
+    assert run(project, pinned.format(chosen.lower())) == "tensor(2.)\n"
+    fails(
+        project,
+        pinned.format("default"),
+        SNIPPET,
+        "ATEN_CPU_CAPABILITY=default",
+        f"already chosen its {chosen} kernels",
+    )

@@ -1,8 +1,11 @@
-"""Latency of a 2048-wide MLP after 90% pruning: torch.utils.benchmark, one thread, interleaved."""
+"""Latency of a 2048-wide MLP after 90% pruning: torch.utils.benchmark, one thread, interleaved,
+with the load other processes put on the machine meanwhile."""
 
 import contextlib
 import io
+import os
 import runpy
+import time
 
 import torch
 from torch.utils import benchmark
@@ -14,6 +17,50 @@ with contextlib.redirect_stdout(io.StringIO()):
 torch.set_num_threads(THREADS)
 dense_weight = run["unstructured"][0].weight.detach()
 csr_weight = dense_weight.to_sparse_csr()
+
+
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds used so far by every process on the machine and by this one (Linux's
+    /proc/stat), and the clock."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:9]]
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # not idle or I/O
+    except OSError:
+        busy = float("nan")
+    return busy, time.process_time(), time.perf_counter()
+
+
+def others_since(start: tuple[float, float, float]) -> tuple[float, float]:
+    """Other processes' CPU seconds since `start`, and the seconds that passed."""
+    end = cpu_seconds()
+    return (end[0] - start[0]) - (end[1] - start[1]), end[2] - start[2]
+
+
+def load_line(others: float, seconds: float) -> str:
+    """The load the timings were taken under: they compare only when taken on an idle core."""
+    if others != others:  # no /proc/stat here
+        return "other processes while timing: ~not measured"
+    cores = max(0.0, others / seconds)  # clock ticks are coarser than process_time
+    verdict = "idle" if cores < 0.1 else "UNDER LOAD: not comparable with a run on an idle core"
+    return f"other processes while timing: ~{cores:.2f} of a core ({verdict})"
+
+
+def compared(quartiles: dict, reference: str) -> list[str]:
+    """Each row against the reference: faster or slower only where the interquartile ranges
+    do not overlap; otherwise no difference was measured."""
+    r1, r_median, r3 = quartiles[reference]
+    lines = []
+    for name, (q1, median, q3) in quartiles.items():
+        if name != reference:
+            ratio = median / r_median
+            word = "faster" if q3 < r1 else "slower" if q1 > r3 else "no difference measured"
+            lines.append(f"  {name} against {reference}: ~{word} ({ratio:.2f}× the time)")
+    return lines
+
+
+load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
+
 
 print(
     f"torch threads: {torch.get_num_threads()}; median per call, IQR in brackets; measured on "
@@ -43,10 +90,21 @@ for batch in (1, 64):
     with torch.inference_mode():
         for timer in timers.values():
             timer.timeit(3)  # warm-up
+        start = cpu_seconds()  # after the warm-up: a compile's worker processes are not load
         for _ in range(3):
             for name, timer in timers.items():
                 times[name] += timer.blocked_autorange(min_run_time=0.05).times
+        for i, value in enumerate(others_since(start)):
+            load[i] += value
+    quartiles = {
+        name: torch.tensor(t).quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()
+        for name, t in times.items()
+    }
     print(f"batch {batch}:")
-    for name, t in times.items():
-        q1, median, q3 = torch.tensor(t).quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()
+    for name, (q1, median, q3) in quartiles.items():
         print(f"  {name:<30}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
+    model_rows = {name: quartiles[name] for name in list(quartiles)[:4]}
+    print("\n".join(compared(model_rows, "dense")))
+    matmuls = {name: quartiles[name] for name in list(quartiles)[4:]}
+    print("\n".join(compared(matmuls, "first layer, dense matmul")))
+print(load_line(*load))

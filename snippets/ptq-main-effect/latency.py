@@ -1,6 +1,9 @@
-"""Latency of fp32 and int8 models, eager: torch.utils.benchmark, warmed up, one thread, interleaved."""
+"""Latency of fp32 and int8 models, eager: torch.utils.benchmark, warmed up, one thread, interleaved,
+with the load other processes put on the machine meanwhile."""
 
 import copy
+import os
+import time
 import warnings
 
 import torch
@@ -11,6 +14,49 @@ from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize
 THREADS = 1  # fixed, so that runs on different machines and builds compare like with like
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
+
+
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds used so far by every process on the machine and by this one (Linux's
+    /proc/stat), and the clock."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:9]]
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # not idle or I/O
+    except OSError:
+        busy = float("nan")
+    return busy, time.process_time(), time.perf_counter()
+
+
+def others_since(start: tuple[float, float, float]) -> tuple[float, float]:
+    """Other processes' CPU seconds since `start`, and the seconds that passed."""
+    end = cpu_seconds()
+    return (end[0] - start[0]) - (end[1] - start[1]), end[2] - start[2]
+
+
+def load_line(others: float, seconds: float) -> str:
+    """The load the timings were taken under: they compare only when taken on an idle core."""
+    if others != others:  # no /proc/stat here
+        return "other processes while timing: ~not measured"
+    cores = max(0.0, others / seconds)  # clock ticks are coarser than process_time
+    verdict = "idle" if cores < 0.1 else "UNDER LOAD: not comparable with a run on an idle core"
+    return f"other processes while timing: ~{cores:.2f} of a core ({verdict})"
+
+
+def compared(quartiles: dict, reference: str) -> list[str]:
+    """Each row against the reference: faster or slower only where the interquartile ranges
+    do not overlap; otherwise no difference was measured."""
+    r1, r_median, r3 = quartiles[reference]
+    lines = []
+    for name, (q1, median, q3) in quartiles.items():
+        if name != reference:
+            ratio = median / r_median
+            word = "faster" if q3 < r1 else "slower" if q1 > r3 else "no difference measured"
+            lines.append(f"  {name} against {reference}: ~{word} ({ratio:.2f}× the time)")
+    return lines
+
+
+load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
 
 
 def mlp(inputs, width, depth, classes):
@@ -31,7 +77,7 @@ def int8_versions(model):
     return {"fp32": model, "int8 torch.ao dynamic": classic, "int8 torchao (eager)": torchao_model}
 
 
-def interleaved(models, x, rounds=5):
+def interleaved(models, x, rounds=3):
     """Median and interquartile range per call, the models timed in turn within every round."""
     timers = {
         name: benchmark.Timer("m(x)", globals={"m": m, "x": x}, num_threads=THREADS)
@@ -40,10 +86,13 @@ def interleaved(models, x, rounds=5):
     times = {name: [] for name in models}
     with torch.inference_mode():
         for timer in timers.values():
-            timer.timeit(10)  # warm-up
+            timer.timeit(3)  # warm-up
+        start = cpu_seconds()  # after the warm-up: a compile's worker processes are not load
         for _ in range(rounds):
             for name, timer in timers.items():
                 times[name] += timer.blocked_autorange(min_run_time=0.05).times
+        for i, value in enumerate(others_since(start)):
+            load[i] += value
     return {
         name: torch.tensor(t).quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()
         for name, t in times.items()
@@ -63,5 +112,8 @@ for label, model, inputs in cases:
     for batch in (1, 64):
         x = torch.randn(batch, inputs)
         print(f"{label}, batch {batch}:")
-        for name, (q1, median, q3) in interleaved(models, x).items():
+        quartiles = interleaved(models, x)
+        for name, (q1, median, q3) in quartiles.items():
             print(f"  {name:<24}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
+        print("\n".join(compared(quartiles, "fp32")))
+print(load_line(*load))

@@ -1,7 +1,9 @@
 """The execution cache: a snippet's output, kept until something that shapes it changes.
 
-An entry's key is made of the snippet's source, the block's options and the environment (the
-versions of Python and of the libraries that shape outputs, and this package's own code). The
+An entry's key is made of the snippet's source, the block's options (with the thread count the
+runner gives it) and the environment: the versions of Python and of the libraries that shape
+outputs, this package's own code, and the machine (the CPU, the cores, and the variables that
+cap or steer torch's numeric libraries: `numerics`). The
 entry also lists every file of the project the run read, with its hash: a snippet run through
 `runpy`, a data file. An entry whose files changed is a miss. Entries are written atomically (a
 temporary file, then `os.replace`), so two builds in one checkout share the cache safely, and an
@@ -18,6 +20,7 @@ import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from compression_answers import numerics
 from compression_answers.runner import Ran, file_hash
 
 # Versions that shape what a snippet prints: a new release of any of them re-executes everything.
@@ -37,6 +40,9 @@ def environment() -> dict[str, str]:
     for module in sorted(PACKAGE.glob("*.py")):
         code.update(module.read_bytes())
     versions["runner"] = code.hexdigest()
+    versions["cpu"] = numerics.cpu()
+    versions["cores"] = str(numerics.cores())
+    versions["variables"] = json.dumps(numerics.shaping_environment(os.environ))
     return versions
 
 

@@ -237,10 +237,34 @@ def _child(
             "modules": sorted(set(sys.modules) - imported_before),
             "read": sorted(read),
             "code": code,
+            "kernels": kernels_chosen_before_the_snippet(),
         }
         os.write(status_fd, DONE + json.dumps(report).encode())
     finally:
         os._exit(code)
+
+
+# ATen's kernel choices for x86-64, oldest first (torch.backends.cpu.get_cpu_capability's names).
+CAPABILITIES = ("DEFAULT", "AVX2", "AVX512")
+
+
+def kernels_chosen_before_the_snippet() -> str | None:
+    """Why the snippet's own ATEN_CPU_CAPABILITY did not take effect, or None.
+
+    A snippet pins torch's kernels by setting it before torch first computes (see CONTRIBUTING).
+    A child forked from a process where torch had already computed inherits that process's
+    choice instead, and would print what `python <path>` does not."""
+    torch = sys.modules.get("torch")
+    wanted = os.environ.get("ATEN_CPU_CAPABILITY", "").upper()
+    if torch is None or wanted not in CAPABILITIES:
+        return None
+    chosen = torch.backends.cpu.get_cpu_capability()
+    if chosen in CAPABILITIES and CAPABILITIES.index(chosen) > CAPABILITIES.index(wanted):
+        return (
+            f"it sets ATEN_CPU_CAPABILITY={wanted.lower()}, but torch had already chosen its "
+            f"{chosen} kernels in the process the runner forked it from"
+        )
+    return None
 
 
 def _describe_exit(status: int) -> str:
@@ -311,6 +335,10 @@ def run_snippet(
             raise SnippetFailed(
                 f"{path} exited with code {report['code']}{expected}"
                 + (f":\n{stderr}" if stderr.strip() else "")
+            )
+        if report.get("kernels"):
+            raise SnippetFailed(
+                f"{path} ran with other kernels than `python {path}` would: {report['kernels']}"
             )
         written = changes(before, tree_state(scratch))
         if written:

@@ -1,15 +1,20 @@
 """One build's snippet runs: started early, side by side, each output from the cache or a fresh run.
 
 MkDocs' hook makes a `Runs` before every build and starts every included snippet before the
-first page renders. A build without the hook (Zensical) gets one the first time a block asks:
-the same runner, cache and time limit, each snippet run when its block renders.
+first page renders. A snippet that times something (it uses `torch.utils.benchmark`) runs alone:
+no other snippet runs while it does, so its timings are taken on an idle core. A build without
+the hook (Zensical) gets one the first time a block asks: the same runner, cache and time
+limit, each snippet run when its block renders.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
+import re
 import shutil
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,6 +33,51 @@ class RunnerFault(PluginError):
     (a PluginError, which MkDocs reports by its message)."""
 
 
+TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
+
+
+def times_itself(code: str) -> bool:
+    """Whether a snippet measures time: then no other snippet may run beside it."""
+    return TIMES_ITSELF.search(code) is not None
+
+
+class Gate:
+    """Snippets run side by side, except that one that times runs alone. A timing run waiting
+    for the others to finish holds back new ones, so it is not put off for the whole build."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._running = 0
+        self._alone_waiting = 0
+        self._alone = False
+
+    @contextlib.contextmanager
+    def side_by_side(self) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: not self._alone and not self._alone_waiting)
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._changed:
+            self._alone_waiting += 1
+            self._changed.wait_for(lambda: not self._alone and self._running == 0)
+            self._alone_waiting -= 1
+            self._alone = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._alone = False
+                self._changed.notify_all()
+
+
 class Runs:
     """Every snippet run of one build, keyed by path and the block's options."""
 
@@ -39,6 +89,7 @@ class Runs:
         self.pool = ThreadPoolExecutor(max_workers=self.settings.jobs, thread_name_prefix="snippet")
         self.futures: dict[tuple[str, tuple], Future] = {}
         self.lock = threading.Lock()
+        self.gate = Gate()
         self.executed: list[tuple[str, float]] = []  # (path, seconds it ran)
         self.from_cache: list[str] = []
         # Set by the MkDocs hook while a page renders, so that a failure names the page and line.
@@ -85,24 +136,25 @@ class Runs:
 
     def _output(self, path: str, returncode: int, width: int | None) -> Ran:
         code = snippet_file(self.project, path).read_text(encoding="utf-8")
-        entry_key = key(
-            code, {"path": path, "returncode": returncode, "width": width}, self.environment
-        )
+        threads = 1 if self.settings.jobs > 1 else None
+        options = {"path": path, "returncode": returncode, "width": width, "threads": threads}
+        entry_key = key(code, options, self.environment)
         if self.settings.cache:
             cached = self.cache.get(entry_key)
             if cached is not None:
                 self.from_cache.append(path)
                 return cached
-        threads = 1 if self.settings.jobs > 1 else None
-        ran = run_snippet(
-            path,
-            self.project,
-            self.settings.timeout,
-            threads=threads,
-            returncode=returncode,
-            width=width,
-            pristine=self.pristine(),
-        )
+        pristine = self.pristine()
+        with self.gate.alone() if times_itself(code) else self.gate.side_by_side():
+            ran = run_snippet(
+                path,
+                self.project,
+                self.settings.timeout,
+                threads=threads,
+                returncode=returncode,
+                width=width,
+                pristine=pristine,
+            )
         self.executed.append((path, ran.seconds))
         if self.settings.cache:
             self.cache.put(entry_key, path, ran)

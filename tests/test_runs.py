@@ -1,0 +1,64 @@
+"""The build's scheduling, in-process: a snippet that times something runs with no other snippet
+beside it, and one waiting to do so holds back new ones."""
+
+import threading
+import time
+
+import pytest
+
+from compression_answers.runs import Gate, times_itself
+
+
+@pytest.mark.parametrize(
+    "code, timing",
+    [
+        ("from torch.utils import benchmark\n", True),
+        ("import torch.utils.benchmark as benchmark\n", True),
+        ("t = torch.utils.benchmark.Timer('f()')\n", True),
+        ("import torch\nprint(torch.ones(2))\n", False),
+        ("import time\nprint(time.perf_counter() > 0)\n", False),
+    ],
+)
+def test_a_snippet_times_itself_when_it_uses_torch_utils_benchmark(code, timing):
+    assert times_itself(code) is timing
+
+
+def test_a_timing_run_waits_for_the_others_and_holds_back_new_ones():
+    gate, events = Gate(), []
+    first_running, release_first = threading.Event(), threading.Event()
+
+    def side_by_side(name, hold=None):
+        with gate.side_by_side():
+            events.append(f"{name} starts")
+            if hold:
+                first_running.set()
+                hold.wait(5)
+            events.append(f"{name} ends")
+
+    def alone():
+        with gate.alone():
+            events.append("timing starts")
+            time.sleep(0.05)
+            events.append("timing ends")
+
+    first = threading.Thread(target=side_by_side, args=("first", release_first))
+    first.start()
+    first_running.wait(5)
+    timing = threading.Thread(target=alone)
+    timing.start()
+    time.sleep(0.05)  # the timing run is waiting now
+    late = threading.Thread(target=side_by_side, args=("late",))
+    late.start()
+    time.sleep(0.05)
+    assert events == ["first starts"], "a run started beside a waiting timing run"
+    release_first.set()
+    for thread in (first, timing, late):
+        thread.join(5)
+    assert events == [
+        "first starts",
+        "first ends",
+        "timing starts",
+        "timing ends",
+        "late starts",
+        "late ends",
+    ]
