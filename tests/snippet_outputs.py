@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,21 @@ def diff(recorded: str, now: str, recorded_with: dict[str, str] | None = None) -
     """A unified diff whose labels say which versions wrote "recorded" and which produced "now"."""
     old_label = f"recorded with {versions.describe(recorded_with)}" if recorded_with else "recorded"
     return versions.diff(recorded, now, old_label, f"now, with {versions.describe(RUNNING)}")
+
+
+def drift(
+    snippet: "Snippet", recorded: str, output: str, recorded_with: dict[str, str] | None
+) -> str | None:
+    """The message for a snippet whose output is not its recording, naming it and each changed
+    line; None when they match."""
+    if output == recorded:
+        return None
+    shown = snippet.expected()[0].relative_to(ROOT)
+    return (
+        f"{snippet.path} no longer prints its recorded output ({shown}).\n"
+        f"{diff(recorded, output, recorded_with)}\n"
+        f"If the change is intended, run `{UPDATE_COMMAND}` and commit the new recording."
+    )
 
 
 SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")
@@ -111,19 +127,23 @@ class Snippet:
     def run_standalone(self, **env: str) -> str:
         """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it."""
         timeout = settings.read().timeout
-        try:
-            done = subprocess.run(
-                [sys.executable, str(self.path)],
-                cwd=ROOT,
-                check=False,
-                capture_output=True,
-                timeout=timeout,
-                env={**SNIPPET_ENV, **env},
-            )
-        except subprocess.TimeoutExpired:
-            raise AssertionError(
-                f"{self.path}: still running after {timeout:g} s, stopped"
-            ) from None
+        # An empty torch.compile cache, as on a reader's first run. Inductor's shared one (in
+        # /tmp) hands a graph compiled under one ATEN_CPU_CAPABILITY to a run under another,
+        # which then computes wrong outputs (seen with torch 2.13.0).
+        with tempfile.TemporaryDirectory(prefix="inductor-") as inductor_cache:
+            try:
+                done = subprocess.run(
+                    [sys.executable, str(self.path)],
+                    cwd=ROOT,
+                    check=False,
+                    capture_output=True,
+                    timeout=timeout,
+                    env={**SNIPPET_ENV, **env, "TORCHINDUCTOR_CACHE_DIR": inductor_cache},
+                )
+            except subprocess.TimeoutExpired:
+                raise AssertionError(
+                    f"{self.path}: still running after {timeout:g} s, stopped"
+                ) from None
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             # Paths relative to the project, as the build names them.

@@ -43,6 +43,4 @@ def test_a_snippet_prints_the_same_on_a_cpu_with_avx2_only(snippet: Snippet, sta
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: s.key)
 def test_a_snippet_prints_the_same_with_two_threads(snippet: Snippet, standalone):
-    same_as_one_thread_uncapped(
-        snippet, standalone, "with OMP_NUM_THREADS=2", OMP_NUM_THREADS="2"
-    )
+    same_as_one_thread_uncapped(snippet, standalone, "with OMP_NUM_THREADS=2", OMP_NUM_THREADS="2")
