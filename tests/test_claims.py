@@ -27,6 +27,22 @@ def test_the_verdict_follows_from_the_checked_lines(lines, expected):
     assert claims.verdict(checked(*lines)).name == expected
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "claim:\u00a0the model is smaller: False",  # a no-break space
+        " claim: the model is smaller: False",
+        "Claim: the model is smaller: False",
+        "CAVEAT: it depends: True",
+        "check : it holds: True",
+        "claim: the model is smaller: maybe",
+    ],
+)
+def test_a_line_that_reads_like_a_checked_line_but_is_not_one_is_refused(line):
+    with pytest.raises(claims.BadCheckedLine, match="snippets/x/y.py printed"):
+        checked("claim: a: True", line)
+
+
 def test_checks_do_not_decide_the_verdict_but_a_false_one_is_reported():
     lines = checked("claim: a: True", "check: the file keeps its size: False", "check: b: True")
     assert claims.verdict(lines).name == claims.HOLDS
@@ -43,10 +59,10 @@ def test_the_deciding_lines_are_the_ones_named():
 
 
 def test_prose_lines_are_not_checked_lines():
-    assert checked("claims: many", "the claim: x: True", "claim:True", "") == []
+    assert checked("claims: many", "the claim: x: True", "") == []
 
 
-@pytest.mark.parametrize("line", ["claim: a: yes", "caveat: b", "claim: c: true"])
+@pytest.mark.parametrize("line", ["claim: a: yes", "caveat: b", "claim: c: true", "claim:True"])
 def test_a_malformed_checked_line_is_refused(line):
     with pytest.raises(claims.BadCheckedLine, match="ends in ': True' or ': False'"):
         checked(line)

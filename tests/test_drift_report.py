@@ -3,6 +3,7 @@ on a planted drift and on a planted crash, and fails when nothing was tested."""
 
 from pathlib import Path
 
+import pytest
 from project_copy import RECORDING, SNIPPET, SNIPPET_TESTS, plant, run_tests
 
 from compression_answers import drift_report
@@ -54,3 +55,41 @@ def test_a_run_that_tested_nothing_fails(project, tmp_path):
     assert code == 1 and "**Nothing was tested:**" in summary, summary
     missing = drift_report.main([str(tmp_path / "never-written.xml")])
     assert missing == 1
+
+
+def report_from_xml(tmp_path: Path, cases: str) -> drift_report.Report:
+    junit = tmp_path / "junit.xml"
+    junit.write_text(f'<testsuites><testsuite name="pytest">{cases}</testsuite></testsuites>')
+    return drift_report.read(junit)
+
+
+SNIPPET_CASE = 'classname="tests.test_snippets" name="test_snippet_prints_its_recording[a/b]"'
+
+
+def test_a_failure_with_a_one_line_message_is_reported(tmp_path):
+    report = report_from_xml(
+        tmp_path, f'<testcase {SNIPPET_CASE}><failure message="one line" /></testcase>'
+    )
+    assert report.failed == {"snippets/a/b.py": "one line"}, report
+    assert "one line" in drift_report.markdown(report)
+
+
+def test_a_drift_is_read_from_its_property_not_from_the_message(tmp_path):
+    report = report_from_xml(
+        tmp_path,
+        f'<testcase {SNIPPET_CASE}><properties><property name="drift" value="-1&#10;+2" />'
+        '</properties><failure message="worded otherwise">worded otherwise</failure></testcase>',
+    )
+    assert report.drifted == {"snippets/a/b.py": "-1\n+2"} and report.exit_code == 1, report
+
+
+@pytest.mark.parametrize(
+    "skipped",
+    [
+        '<skipped type="pytest.xfail" message="flaky" />',  # marked xfail, and it failed
+        '<skipped message="xfail-marked test passes unexpectedly" />',  # xpass
+    ],
+)
+def test_an_xfail_mark_on_a_snippets_test_counts_as_a_failure(tmp_path, skipped):
+    report = report_from_xml(tmp_path, f"<testcase {SNIPPET_CASE}>{skipped}</testcase>")
+    assert report.exit_code == 1 and "xfail" in report.failed["snippets/a/b.py"], report

@@ -32,6 +32,11 @@ def test_a_complete_question_page_has_no_problem(tmp_path):
         ("## The question\n", "", "needs the question"),
         ('!!! verdict "holds"', '!!! success "Holds"', "needs a verdict"),
         (
+            '!!! verdict "holds"',
+            '!!! verdict "holds"\n    Prose.\n\n!!! verdict "wrong"',
+            "a second verdict block",
+        ),
+        (
             '--8<-- "snippets/sample/count.py"',
             '--8<-- "snippets/sample/gone.py"',
             "includes snippets/sample/gone.py, which does not exist",
@@ -60,9 +65,19 @@ def test_a_page_that_breaks_a_rule_is_a_problem_at_its_line(tmp_path, old, new, 
             '    ```python exec="on"\n    --8<-- "snippets/a/b.py"\n    ```',
             ("snippets/a/b.py", 0, None),
         ),
+        (
+            '```python exec="True" title="snippets/a/b.py"\n--8<-- "snippets/a/b.py"\n```',
+            ("snippets/a/b.py", 0, None),
+        ),
         ('```python\n--8<-- "snippets/a/b.py"\n```', None),
     ],
-    ids=["usual", "tilde, quotes, options", "indented", "not executed"],
+    ids=[
+        "usual",
+        "tilde, quotes, options",
+        "indented",
+        "capitalised, as the fence reads it",
+        "not executed",
+    ],
 )
 def test_executed_includes_are_found_in_any_form(block, expected):
     found = page_rules.executed_includes("text\n\n" + block + "\n")

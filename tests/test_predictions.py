@@ -72,3 +72,17 @@ def test_the_verdict_keys_the_plain_prediction_and_the_page_can_drop_them():
 def test_option_text_is_compared_without_its_markdown():
     assert predictions.plain(" `ValueError` ") == "ValueError"
     assert predictions.plain("*about* 20") == "about 20"
+
+
+def test_two_options_that_read_the_same_are_refused():
+    twice = KEYED.replace("- [ ] `TypeError`", "- [ ] `TypeError`\n- [ ] TypeError")
+    with pytest.raises(PageProblem, match="offers 'TypeError' twice"):
+        predictions.render(twice, HOLDS, printed("answer: TypeError"))
+
+
+@pytest.mark.parametrize(
+    "line", ["Answer: TypeError", " answer: TypeError", "answer:\u00a0TypeError"]
+)
+def test_an_answer_line_spelled_otherwise_is_refused(line):
+    with pytest.raises(PageProblem, match="an answer line is"):
+        printed(line)

@@ -24,7 +24,7 @@ from snippet_outputs import (
     mask_measured,
 )
 
-from compression_answers import versions
+from compression_answers import drift_report, versions
 
 SNIPPETS = all_snippets()
 
@@ -58,6 +58,8 @@ def test_snippet_prints_its_recording(snippet: Snippet, request, record_property
     output = outcome.get("output", outcome.get("finding"))
     drifted = drift(snippet, old, output, recorded_with)
     if drifted:
+        # The drift report reads the diff from this property, not from the message's wording.
+        record_property(drift_report.DRIFT_PROPERTY, diff(old, output, recorded_with))
         pytest.fail(drifted, pytrace=False)
 
 

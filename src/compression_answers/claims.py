@@ -16,13 +16,16 @@ so one that is False fails the build.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 CHECKED_LINE = re.compile(
     r"^(?P<kind>claim|caveat|check): (?P<statement>.+): (?P<value>True|False)$"
 )
-# A line that starts like a checked line but does not end in a truth value is a mistake, not prose.
-LOOKS_CHECKED = re.compile(r"^(claim|caveat|check): ")
+# A line that reads like a checked line once its spelling is folded (case, Unicode's look-alike
+# characters, spaces) but is not one to the letter is a mistake, not prose: a no-break space,
+# a leading space or `Claim:` would otherwise hide a False claim from the verdict.
+LOOKS_CHECKED = re.compile(r"^\s*(claim|caveat|check)\s*:", re.IGNORECASE)
 
 HOLDS, CAVEAT, WRONG = "holds", "holds, with a caveat", "wrong"
 VERDICTS = (HOLDS, CAVEAT, WRONG)
@@ -53,18 +56,26 @@ class Checked:
         return f"{self.kind}: {self.statement}: {self.value}"
 
 
+def folded(line: str) -> str:
+    """A line as it reads: Unicode's compatibility forms folded (a no-break space is a space)."""
+    return unicodedata.normalize("NFKC", line)
+
+
 def checked_lines(output: str, snippet: str) -> list[Checked]:
-    """The checked lines in a snippet's output, in order; raises BadCheckedLine for a malformed one."""
+    """The checked lines in a snippet's output, in order; raises BadCheckedLine for a malformed
+    one, or one that reads like a checked line without being one to the letter."""
     found = []
     for line in output.splitlines():
         match = CHECKED_LINE.match(line)
-        if match:
+        if match and folded(line) == line:
             found.append(
                 Checked(match["kind"], match["statement"], match["value"] == "True", snippet)
             )
-        elif LOOKS_CHECKED.match(line):
+        elif LOOKS_CHECKED.match(folded(line)):
             raise BadCheckedLine(
-                f"{snippet} printed {line!r}: a checked line ends in ': True' or ': False'"
+                f"{snippet} printed {line!r}: a checked line is `claim: `, `caveat: ` or "
+                "`check: ` at the start of the line, in lower case with plain spaces, and ends "
+                "in ': True' or ': False'"
             )
     return found
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SNIPPET_TEST = "test_snippet_prints_its_recording"
-DRIFTED = "no longer prints its recorded output"
+# The property the recordings test writes, with the diff, when a snippet's output drifted.
+DRIFT_PROPERTY = "drift"
 REPORTED_LINES = 40  # of a failure's reason: the diff itself is given whole
 
 
@@ -58,25 +59,38 @@ def read(junit: Path) -> Report:
         report.tests += 1
         name = case.get("name", "")
         snippet = _snippet_of(name)
+        drift = None
         for prop in case.iter("property"):
             if prop.get("name") in {"torch", "torch build", "torchao", "python"}:
                 report.versions[prop.get("name")] = prop.get("value", "")
+            elif prop.get("name") == DRIFT_PROPERTY:
+                drift = prop.get("value", "")
         problem = case.find("failure")
         if problem is None:
             problem = case.find("error")
-        skipped = case.find("skipped") is not None
-        if snippet and not skipped:
+        skipped = case.find("skipped")
+        # An xfail mark on a snippet's test hides a drift or a failure, whether the test then
+        # fails (xfail) or passes (xpass): it counts as a failure.
+        xfail_marked = skipped is not None and (
+            skipped.get("type") == "pytest.xfail" or "xfail" in skipped.get("message", "")
+        )
+        if snippet and xfail_marked:
+            report.snippets_tested += 1
+            report.failed[snippet] = (
+                "its test is marked xfail, which hides whether it drifted: "
+                f"{skipped.get('message', '')}".rstrip(": ")
+            )
+            continue
+        if snippet and skipped is None:
             report.snippets_tested += 1
         if problem is None:
             continue
-        text = problem.get("message", "") if not (problem.text or "").strip() else problem.text
+        text = (problem.text or "").strip() or problem.get("message", "")
         where = snippet or f"{case.get('classname', '')}::{name}"
-        if snippet and DRIFTED in text:
-            report.drifted[snippet] = text.split("\n", 1)[1].split(
-                "\nIf the change is intended", 1
-            )[0]
+        if snippet and drift is not None:
+            report.drifted[snippet] = drift
         else:
-            report.failed[where] = text.strip()
+            report.failed[where] = text.strip() or "failed, with no message"
     if report.snippets_tested == 0:
         report.nothing_ran = (
             f"the JUnit report {junit} holds {report.tests} tests and no snippet's: "

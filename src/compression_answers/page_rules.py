@@ -14,10 +14,11 @@ from mkdocs.utils.meta import get_data
 
 SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
 # An executed block that includes a snippet, in any fence and at any indentation: what the build
-# starts early. The fence itself checks every executed block, whatever its form.
+# starts early. The fence itself checks every executed block, whatever its form; `exec`'s value
+# is read as the fence reads it, in any case (`exec="True"` runs).
 EXECUTED_INCLUDE = re.compile(
     r"""^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?:python|py)\b"""
-    r"""(?P<options>[^\n]*\bexec=["']?(?:on|1|true|yes)\b[^\n]*)\n"""
+    r"""(?P<options>[^\n]*\bexec=["']?(?i:on|1|true|yes)\b[^\n]*)\n"""
     r"""(?P=indent)--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*\n(?P=indent)(?P=fence)[ \t]*$""",
     re.MULTILINE,
 )
@@ -33,6 +34,9 @@ QUESTION_PAGE_PARTS = {
     "the reader's prediction": re.compile(r"^<quiz>$", re.MULTILINE),
     "a verdict": re.compile(r'^## Verdict\n\n!!! verdict "', re.MULTILINE),
 }
+
+
+VERDICT_BLOCK = re.compile(r"^[ \t]*[!?]{3}\+?[ \t]*verdict\b", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,14 @@ def problems(src_path: str, source: str, project: Path) -> list[Problem]:
             )
         if not (project / path).is_file():
             found.append(Problem(line, f"includes {path}, which does not exist"))
+    verdicts = list(VERDICT_BLOCK.finditer(source))
+    for extra in verdicts[1:]:
+        found.append(
+            Problem(
+                line_of(source, extra.start()),
+                "a second verdict block: a page has one, the one its runs decide",
+            )
+        )
     if is_question_page(src_path):
         for part, pattern in QUESTION_PAGE_PARTS.items():
             if not pattern.search(source):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from compression_answers.claims import CHOICE, TITLE, Verdict
+from compression_answers.claims import CHOICE, TITLE, Verdict, folded
 from compression_answers.pages import PageProblem
 
 QUIZ = re.compile(r"^<quiz(?P<keyed> answer)?>\n(?P<body>.*?)^</quiz>$", re.MULTILINE | re.DOTALL)
@@ -39,7 +39,20 @@ class Answer:
     snippet: str
 
 
+# An `answer:` line in another spelling would key no prediction without a word: refused.
+LOOKS_LIKE_ANSWER = re.compile(r"^\s*answer\s*:", re.IGNORECASE)
+
+
 def answers(output: str, snippet: str) -> list[Answer]:
+    """The `answer: <option>` lines a snippet printed; raises PageProblem for one spelled otherwise."""
+    for line in output.splitlines():
+        if LOOKS_LIKE_ANSWER.match(folded(line)) and not (
+            ANSWER_LINE.fullmatch(line) and folded(line) == line
+        ):
+            raise PageProblem(
+                f"{snippet} printed {line!r}: an answer line is `answer: <option>` at the start "
+                "of the line, in lower case with plain spaces"
+            )
     return [Answer(m["text"].strip(), snippet) for m in ANSWER_LINE.finditer(output)]
 
 
@@ -93,6 +106,16 @@ def render(markdown: str, verdict: Verdict, found: list[Answer]) -> str:
         question = body[: choices[0].start()].strip()
         explanation = body[choices[-1].end() :].strip()
         options = [c["text"] for c in choices]
+        seen: dict[str, int] = {}
+        for index, option in enumerate(options):
+            key = folded(plain(option)).casefold()
+            if key in seen:
+                raise PageProblem(
+                    f"the prediction offers {option!r} twice (options {seen[key] + 1} and "
+                    f"{index + 1}): a run could key either",
+                    quiz.start("body") + choices[index].start(),
+                )
+            seen[key] = index
         try:
             right, shown = _right_option(bool(quiz["keyed"]), options, verdict, found)
         except PageProblem as problem:
