@@ -1,5 +1,7 @@
 """Where snippets, pages and recorded outputs live, and how a snippet is run."""
 
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mkdocs.structure.files import File
+from outcome_memo import snippet_sources
 
 from compression_answers import settings, versions
 from compression_answers.page_rules import executed_includes
@@ -19,6 +22,8 @@ SNIPPETS = ROOT / "snippets"
 DOCS = ROOT / "docs"
 RECORDED = ROOT / "tests" / "recorded"
 UPDATE_FLAG = "--update-recorded"
+# Beside each recording under another torch: the hash of the code that printed it.
+CODE_HASH_SUFFIX = ".code-sha256"
 UPDATE_COMMAND = f".venv/bin/pytest {UPDATE_FLAG}"
 # Two test workers share two cores: one OpenMP thread per snippet keeps torch's spinning threads
 # from starving each other (conftest.py sets it for the forked runs too). The build runs with
@@ -109,6 +114,17 @@ class Snippet:
     def recorded_here(self) -> Path:
         """The recording for the torch this run has: the pinned one, or that version's own."""
         return versions.recording_dir(ROOT, RUNNING["torch"]) / self.slug / f"{self.path.stem}.txt"
+
+    @property
+    def code_hash(self) -> str:
+        """A hash of the snippet and every file of the project its run can read."""
+        sources = snippet_sources(ROOT, self.path.as_posix())
+        return hashlib.sha256(json.dumps(sources, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def recorded_here_from(self) -> Path:
+        """Beside another torch's recording: the code_hash of the snippet that printed it."""
+        return self.recorded_here.with_suffix(CODE_HASH_SUFFIX)
 
     def expected(self) -> tuple[Path, dict[str, str] | None]:
         """The recording this run's output must match, and the versions that wrote it: under another

@@ -7,9 +7,11 @@ reported once, here. Under a torch other than the pinned one, the recording comp
 version's own where one was kept (see compression_answers.versions)."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from snippet_outputs import (
+    CODE_HASH_SUFFIX,
     ON_PINNED_TORCH,
     RECORDED,
     ROOT,
@@ -104,7 +106,10 @@ def update(snippet: Snippet, record_property) -> None:
         if output == pinned:
             # Kept only where this torch prints something else.
             target.unlink(missing_ok=True)
+            snippet.recorded_here_from.unlink(missing_ok=True)
             return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        snippet.recorded_here_from.write_text(snippet.code_hash + "\n", encoding="utf-8")
     if output == old and target.exists():
         return
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -121,6 +126,10 @@ def test_every_recording_has_a_snippet():
         for p in sorted(RECORDED.rglob("*.txt"))
         if (p.parent.name, p.stem) not in expected
         or p.parent.parent not in {RECORDED, *RECORDED.glob("versions/*")}
+    ] + [
+        str(p.relative_to(ROOT))
+        for p in sorted(RECORDED.rglob(f"*{CODE_HASH_SUFFIX}"))
+        if not p.with_suffix(".txt").is_file()
     ]
     assert orphans == [], f"recorded outputs with no snippet (delete them): {', '.join(orphans)}"
 
@@ -131,3 +140,22 @@ def test_every_other_version_says_which_versions_wrote_it():
         assert written and written["torch"] == directory.name and written.get("recorded"), (
             directory.relative_to(ROOT)
         )
+
+
+def test_every_other_versions_recording_comes_from_the_snippet_as_it_is():
+    """A recording kept under another torch is compared, and published, as that torch's output
+    of the snippet: after an edit to the snippet it says nothing until it is recorded again."""
+    stale = []
+    for recording in sorted(RECORDED.glob("versions/*/*/*.txt")):
+        snippet = Snippet(Path("snippets") / recording.parent.name / f"{recording.stem}.py")
+        if not (ROOT / snippet.path).is_file():
+            continue  # test_every_recording_has_a_snippet reports it
+        written_from = recording.with_suffix(CODE_HASH_SUFFIX)
+        kept = written_from.read_text(encoding="utf-8").strip() if written_from.exists() else None
+        if kept != snippet.code_hash:
+            stale.append(f"{snippet.path} under torch {recording.parent.parent.name}")
+    assert stale == [], (
+        "recordings under another torch that an earlier version of their snippet printed: "
+        f"{'; '.join(stale)}. Record them again under that torch with `{UPDATE_COMMAND}` (README: "
+        "Other torch versions), or delete them"
+    )

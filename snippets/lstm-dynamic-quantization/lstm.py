@@ -2,7 +2,20 @@
 
 import copy
 import io
+import os
 import warnings
+
+# The kernels of a CPU with AVX2 only, on every x86-64 CPU, so that the accuracies below match
+# the page to the last digit: ATen, MKL, oneDNN and fbgemm each pick their instruction paths by
+# the CPU, and a few epochs of training (or an int8 rounding) turn a last-bit difference into
+# another prediction. They read these once, when torch first computes: set before it is imported.
+os.environ.update(
+    ATEN_CPU_CAPABILITY="avx2",
+    MKL_ENABLE_INSTRUCTIONS="AVX2",
+    MKL_CBWR="AVX2",
+    ONEDNN_MAX_CPU_ISA="AVX2",
+    FBGEMM_ENABLE_INSTRUCTIONS="AVX2",
+)
 
 import torch
 from scipy.stats import binomtest

@@ -5,11 +5,17 @@ import copy
 import os
 import statistics
 
-# The same float kernels on every x86-64 CPU, so that the accuracies below match the page to the
-# last digit: a few epochs of training turn a last-bit difference between AVX2 and AVX-512 sums
-# into another accuracy. AVX2 is the newest instruction set every such CPU has; ATen and MKL read
-# these once, when torch first computes, so they are set before torch is imported.
-os.environ.update(ATEN_CPU_CAPABILITY="avx2", MKL_ENABLE_INSTRUCTIONS="AVX2", MKL_CBWR="AVX2")
+# The kernels of a CPU with AVX2 only, on every x86-64 CPU, so that the accuracies below match
+# the page to the last digit: ATen, MKL, oneDNN and fbgemm each pick their instruction paths by
+# the CPU, and a few epochs of training (or an int8 rounding) turn a last-bit difference into
+# another prediction. They read these once, when torch first computes: set before it is imported.
+os.environ.update(
+    ATEN_CPU_CAPABILITY="avx2",
+    MKL_ENABLE_INSTRUCTIONS="AVX2",
+    MKL_CBWR="AVX2",
+    ONEDNN_MAX_CPU_ISA="AVX2",
+    FBGEMM_ENABLE_INSTRUCTIONS="AVX2",
+)
 
 import torch
 from sklearn.datasets import load_digits
