@@ -61,13 +61,15 @@ quantize_(torchao_model, Int8DynamicActivationInt8WeightConfig())
 print()
 print("what each int8 path stores for the first Linear(64, 256):")
 print(
-    f"  torch.ao dynamic: weight qscheme {classic[0].weight().qscheme()}, one scale and zero point for the tensor"
+    f"  torch.ao dynamic: weight qscheme {classic[0].weight().qscheme()}, one scale for the tensor, "
+    f"zero point {classic[0].weight().q_zero_point()}"
 )
 weight = torchao_model[0].weight
 print(
-    f"  torchao quantize_: {type(weight).__name__}, scale shape {list(weight.scale.shape)}: one scale per row, "
-    f"{weight.act_quant_kwargs.mapping_type.name.lower()}, activations "
-    f"{weight.act_quant_kwargs.granularity} (per token)"
+    f"  torchao quantize_: {type(weight).__name__}, scale shape {list(weight.scale.shape)}: one scale "
+    f"per row, zero points all {int(weight.zero_point.abs().max())}; activations "
+    f"{weight.act_quant_kwargs.granularity} (per token), "
+    f"{weight.act_quant_kwargs.mapping_type.name.lower()}"
 )
 
 
