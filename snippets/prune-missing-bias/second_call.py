@@ -40,3 +40,18 @@ print(
     "check: the layer is left pruned in name only (weight_orig and weight_mask kept, no hook): "
     f"{hasattr(fc, 'weight_mask') and not fc._forward_pre_hooks}"
 )
+
+# Two training steps on the layer as it is: the stale `weight` still carries the graph of the
+# step that computed it, so the first backward reaches weight_orig through it, and the second
+# finds that graph freed.
+optimizer = torch.optim.SGD(fc.parameters(), lr=0.1)
+stale = fc.weight.detach().clone()
+for step in (1, 2):
+    optimizer.zero_grad()
+    try:
+        fc(x).sum().backward()
+        optimizer.step()
+        changed = not torch.equal(fc.weight, stale)
+        print(f"training step {step}: ran; the weight the layer multiplies by changed: {changed}")
+    except RuntimeError as error:
+        print(f"training step {step}: RuntimeError: {str(error).split('.')[0]}")
