@@ -5,6 +5,7 @@ happened, leave the project as it was, and leave no process behind."""
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -286,3 +287,21 @@ def test_a_snippet_that_pins_kernels_torch_had_already_chosen_fails(project):
         "ATEN_CPU_CAPABILITY=default",
         f"already chosen its {chosen} kernels",
     )
+
+
+def test_a_module_that_registers_inductor_passes_stays_out_of_the_build_process(project):
+    """Imported in the build's process, torchao's x86 PT2E passes would join every later
+    snippet's torch.compile; the snippet that imports them gets them in its own child only."""
+    (project / SNIPPET).write_text(
+        "import torchao.quantization.pt2e.quantizer.x86_inductor_quantizer\nprint('imported')\n"
+    )
+    probe = (
+        "import sys\nfrom pathlib import Path\n"
+        "from compression_answers.runner import run_snippet\n"
+        f"print(run_snippet({SNIPPET!r}, Path({str(project)!r}), 60).output, end='')\n"
+        "print('torchao.quantization.pt2e.inductor_passes.x86' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout == "imported\nFalse\n", done.stdout + done.stderr

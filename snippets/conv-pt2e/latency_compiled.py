@@ -87,7 +87,9 @@ with torch.no_grad():
     fp32_compiled = torch.compile(model, dynamic=False)
     fp32_compiled(x)  # compiled on its first call
     int8_compiled = torch.compile(converted, dynamic=False)
-    output, code = run_and_get_code(int8_compiled, x)  # the code Inductor generated
+    # Compiled afresh, never from Inductor's cache: a cached graph generates no code to count.
+    with inductor_config.patch(force_disable_caches=True):
+        output, code = run_and_get_code(int8_compiled, x)
     reference = converted(x)
 kernels = sorted(
     {name for module in code for name in re.findall(r"onednn\.(q\w+?)(?:\.|\()", module)}

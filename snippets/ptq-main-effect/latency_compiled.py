@@ -74,7 +74,9 @@ with torch.inference_mode():
     fp32_compiled = torch.compile(model, dynamic=False)
     fp32_compiled(x)  # compiled on its first call
     int8_compiled = torch.compile(int8, dynamic=False)
-    output, code = run_and_get_code(int8_compiled, x)  # the code Inductor generated
+    # Compiled afresh, never from Inductor's cache: a cached graph generates no code to count.
+    with inductor_config.patch(force_disable_caches=True):
+        output, code = run_and_get_code(int8_compiled, x)
     same = torch.allclose(output, int8(x), rtol=1e-3, atol=1e-3)
 int8_calls = sum(len(re.findall(r"extern_kernels\._int_mm\(", module)) for module in code)
 print(f"int8 matrix multiplies the compiled int8 code calls (extern_kernels._int_mm): {int8_calls}")

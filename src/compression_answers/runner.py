@@ -108,9 +108,21 @@ def traceback_only(stderr: str) -> str:
     return "\n".join([*before, stderr[start:]]) if before else stderr[start:]
 
 
+# Modules whose import registers Inductor passes for every later compile in the process: in the
+# build's process they would change what another snippet's torch.compile generates (a torchao
+# int8 matmul lowered to oneDNN's qlinear instead of _int_mm), which `python <path>` never sees.
+# A snippet that imports one imports it in its own child.
+NOT_IMPORTED_BEFORE_FORK = ("torchao.quantization.pt2e", "torchao.prototype")
+
+
+def imported_before_fork(name: str) -> bool:
+    """Whether the build's process may import `name` for its children to share."""
+    return not any(name == p or name.startswith(p + ".") for p in NOT_IMPORTED_BEFORE_FORK)
+
+
 def _import_quietly(names) -> None:
     for name in names:
-        if name and name not in sys.modules:
+        if name and name not in sys.modules and imported_before_fork(name):
             try:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001, S112 - the child raises it again, where it is reported
