@@ -24,6 +24,7 @@ from compression_answers import (
     page_rules,
     pages,
     predictions,
+    prose_figures,
     runs,
     settings,
     versions,
@@ -146,6 +147,9 @@ def _decide(
             f"{where}: {check.snippet} printed {check.line!r}: the page's prose relies on it; "
             "rewrite the prose for what the run shows"
         )
+    outputs = "\n".join(output for _, output in runs.current().included_outputs(source, where))
+    for figure in prose_figures.unsourced_figures(source, outputs):
+        log.warning(f"{where}:{figure.line}: {figure.message()}")
     if not claims.deciding(checked):
         log.warning(
             f"{where}: none of its snippets prints a checked line (claim: …: True), so nothing decides its verdict"
