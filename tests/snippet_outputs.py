@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,7 +16,15 @@ from outcome_memo import snippet_sources
 
 from compression_answers import settings, versions
 from compression_answers.page_rules import executed_includes
-from compression_answers.runner import SnippetFailed, run_snippet, text_of, traceback_only
+from compression_answers.runner import (
+    SnippetFailed,
+    changes,
+    run_snippet,
+    scratch_copy,
+    text_of,
+    traceback_only,
+    tree_state,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SNIPPETS = ROOT / "snippets"
@@ -140,32 +149,44 @@ class Snippet:
         except SnippetFailed as error:
             raise AssertionError(str(error)) from None
 
-    def run_standalone(self, **env: str) -> str:
-        """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it."""
+    def run_standalone(self, project: Path = ROOT, **env: str) -> str:
+        """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it, from the
+        root of a copy of the project: never in the checkout, so what a snippet writes in its
+        working folder (a results file, say) cannot touch an author's files, and is reported."""
         timeout = settings.read().timeout
-        # An empty torch.compile cache, as on a reader's first run. Inductor's shared one (in
-        # /tmp) hands a graph compiled under one ATEN_CPU_CAPABILITY to a run under another,
-        # which then computes wrong outputs (seen with torch 2.13.0).
-        with tempfile.TemporaryDirectory(prefix="inductor-") as inductor_cache:
-            try:
-                done = subprocess.run(
-                    [sys.executable, str(self.path)],
-                    cwd=ROOT,
-                    check=False,
-                    capture_output=True,
-                    timeout=timeout,
-                    env={**SNIPPET_ENV, **env, "TORCHINDUCTOR_CACHE_DIR": inductor_cache},
-                )
-            except subprocess.TimeoutExpired:
-                raise AssertionError(
-                    f"{self.path}: still running after {timeout:g} s, stopped"
-                ) from None
+        scratch = scratch_copy(project, prefix="python-")
+        try:
+            before = tree_state(scratch)
+            # An empty torch.compile cache, as on a reader's first run. Inductor's shared one (in
+            # /tmp) hands a graph compiled under one ATEN_CPU_CAPABILITY to a run under another,
+            # which then computes wrong outputs (seen with torch 2.13.0).
+            with tempfile.TemporaryDirectory(prefix="inductor-") as inductor_cache:
+                try:
+                    done = subprocess.run(
+                        [sys.executable, str(self.path)],
+                        cwd=scratch,
+                        check=False,
+                        capture_output=True,
+                        timeout=timeout,
+                        env={**SNIPPET_ENV, **env, "TORCHINDUCTOR_CACHE_DIR": inductor_cache},
+                    )
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(
+                        f"{self.path}: still running after {timeout:g} s, stopped"
+                    ) from None
+            written = changes(before, tree_state(scratch))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             # Paths relative to the project, as the build names them.
-            stderr = stderr.replace(f"{ROOT}/", "")
+            stderr = stderr.replace(f"{scratch}/", "").replace(f"{project}/", "")
             raise SnippetRaised(
                 f"{self.path} raised:\n{traceback_only(stderr)}", finding_of(stderr)
+            )
+        if written:
+            raise AssertionError(
+                f"{self.path} changed the project it ran in: {'; '.join(written)}. Snippets only print"
             )
         try:
             return text_of(

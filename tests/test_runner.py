@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -305,3 +306,27 @@ def test_a_module_that_registers_inductor_passes_stays_out_of_the_build_process(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout == "imported\nFalse\n", done.stdout + done.stderr
+
+
+def test_the_tests_python_run_of_a_snippet_never_touches_the_checkout(project):
+    """The tests run `python <snippet>` in a copy of the project: a snippet that writes and
+    removes a file in its working folder leaves the author's file of that name alone, and is
+    reported."""
+    from snippet_outputs import Snippet
+
+    (project / "results.csv").write_text("the author's results\n")
+    (project / SNIPPET).write_text(
+        "import os\nopen('results.csv', 'w').write('x')\nos.remove('results.csv')\nprint(1)\n"
+    )
+    with pytest.raises(AssertionError, match="changed the project it ran in: deleted results.csv"):
+        Snippet(Path(SNIPPET)).run_standalone(project)
+    assert (project / "results.csv").read_text() == "the author's results\n"
+
+
+def test_a_temporary_folder_inside_the_project_is_refused_naming_tmpdir(project, monkeypatch):
+    inside = project / "tmp"
+    inside.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(inside))
+    with pytest.raises(SnippetFailed, match="TMPDIR"):
+        scratch_copy(project)
+    assert list(inside.iterdir()) == [], "a copy was started inside the project"

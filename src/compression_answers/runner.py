@@ -143,7 +143,15 @@ def warm_imports(code: str) -> None:
 
 
 def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
-    """A copy of the project for a snippet to run in: what it writes there never reaches the checkout."""
+    """A copy of the project for a snippet to run in: what it writes there never reaches the
+    checkout. Refused, naming TMPDIR, when the temporary folder lies inside the project: the
+    copy would copy itself, level after level."""
+    temporary = Path(tempfile.gettempdir()).resolve()
+    if temporary.is_relative_to(project.resolve()):
+        raise SnippetFailed(
+            f"the temporary folder {temporary} lies inside the project {project.resolve()}: set "
+            "TMPDIR to a folder outside it (snippets run in copies of the project made there)"
+        )
     scratch = Path(tempfile.mkdtemp(prefix=prefix))
     for entry in project.iterdir():
         if entry.name in NOT_COPIED:
