@@ -140,6 +140,23 @@ def paired(a, b, amount):
     return middle, middle - half, middle + half
 
 
+def loss_interval(how, amount):
+    """The test loss's mean over the seeds and its 95% t interval: each seed's model pruned
+    against the same model unpruned, so each loss is already a paired difference."""
+    losses = drops["test"][how][amount]
+    half = stats.t.ppf(0.975, len(losses) - 1) * statistics.stdev(losses) / len(losses) ** 0.5
+    return statistics.mean(losses) - half, statistics.mean(losses) + half
+
+
+shown_within = {
+    how: max((a for a in amounts if loss_interval(how, a)[1] < 2.0), default=None)
+    for how in methods
+}
+print()
+print(
+    "largest amount whose test loss has its whole 95% interval under 2 points: "
+    + ", ".join(f"{methods[how]} {at:.2f}" for how, at in shown_within.items())
+)
 print()
 print("L1 global minus L1 per layer, test loss paired by seed, mean and 95% interval (points):")
 for amount in (0.5, 0.6, 0.7, 0.8):
@@ -163,10 +180,10 @@ print(
     f"layer 2 (128x10) {statistics.mean(layer_sparsity[1]):.1f}% pruned (means over seeds)"
 )
 
-mean_test = {how: {a: statistics.mean(drops["test"][how][a]) for a in amounts} for how in methods}
 print()
 print(
-    f"claim: 5% with L1 per layer loses under 2 points on the test set: {mean_test['l1'][0.05] < 2.0}"
+    "claim: 5% with L1 per layer loses under 2 points on the test set, its whole interval: "
+    f"{loss_interval('l1', 0.05)[1] < 2.0}"
 )
 random_more = all(paired("random", "l1", a)[1] > 0 for a in amounts if a >= 0.1)
 print(
@@ -174,7 +191,8 @@ print(
     f"interval above 0): {random_more}"
 )
 print(
-    f"caveat: L1 per layer stays within the budget up to at least 4 times the 5%: {chosen['l1'] >= 0.2}"
+    "caveat: L1 per layer stays within the budget, its whole interval under 2 points, up to at "
+    f"least 4 times the 5%: {shown_within['l1'] is not None and shown_within['l1'] >= 0.2}"
 )
 print(
     "caveat: at the amount chosen on validation, some seed's test loss reaches the budget: "
@@ -187,9 +205,9 @@ print(
 )
 
 # The option of the page's answer prediction that this run shows (the build keys it on this line).
-if chosen["l1"] < 0.2:
+if shown_within["l1"] is None or shown_within["l1"] < 0.2:
     answer = "About 5%: more than that risks the 2-point budget"
-elif chosen["l1"] < 0.9:
+elif shown_within["l1"] < 0.9:
     answer = "Far more than 5%: L1 pruning stays within 2 points past 20% of the weights"
 else:
     answer = "Any amount: pruning never costs 2 points"

@@ -65,9 +65,18 @@ for sparsity in sparsities:
         uncompacted = len(saved_bytes(as_returned))
         buffered = as_returned.col_indices().untyped_storage().nbytes() // 8
         values = as_returned.values().numel()
+
+
+def first(at):
+    """Where a format starts to pay, as far as this sweep can say."""
+    if at is None:
+        return "none"
+    return f"{at:.0%} or less" if at == sparsities[0] else f"{at:.0%}"
+
+
 print(
     "first sparsity where each format is smaller than dense: "
-    + ", ".join(f"{name} {at:.0%}" if at else f"{name} none" for name, at in smallest.items())
+    + ", ".join(f"{name} {first(at)}" for name, at in smallest.items())
 )
 print(
     f"at 40%, to_sparse_csr() saved as it is: {uncompacted / 1e6:.2f} MB, its column indices' "

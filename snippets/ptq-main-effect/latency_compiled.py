@@ -78,8 +78,15 @@ with torch.inference_mode():
     with inductor_config.patch(force_disable_caches=True):
         output, code = run_and_get_code(int8_compiled, x)
     same = torch.allclose(output, int8(x), rtol=1e-3, atol=1e-3)
-int8_calls = sum(len(re.findall(r"extern_kernels\._int_mm\(", module)) for module in code)
-print(f"int8 matrix multiplies the compiled int8 code calls (extern_kernels._int_mm): {int8_calls}")
+# Which int8 kernel depends on the CPU: torchao's int8 matmul (_int_mm), or oneDNN's prepacked
+# qlinear where Inductor's freezing pass matches torchao's pattern (its path differs with VNNI).
+found = {
+    kernel: sum(len(re.findall(rf"{re.escape(kernel)}\b", module)) for module in code)
+    for kernel in ("extern_kernels._int_mm", "onednn.qlinear_pointwise")
+}
+int8_calls = sum(found.values())
+print(f"int8 matrix multiplies the compiled int8 code calls: {int8_calls}")
+print(f"which kernel on this CPU: ~{', '.join(k for k, n in found.items() if n) or 'none'}")
 print(
     f"check: the compiled int8 model multiplies in int8, once per Linear layer: {int8_calls == 2}"
 )
@@ -101,9 +108,9 @@ timers = {
 times = {name: [] for name in models}
 with torch.inference_mode():
     for timer in timers.values():
-        timer.timeit(2)  # warm-up
+        timer.timeit(1)  # warm-up
     start = cpu_seconds()
-    for _ in range(3):
+    for _ in range(2):
         for name, timer in timers.items():
             times[name] += timer.blocked_autorange(min_run_time=0.05).times
     for i, value in enumerate(others_since(start)):
