@@ -3,6 +3,7 @@ with the load other processes put on the machine meanwhile."""
 
 import copy
 import os
+import statistics
 import time
 import warnings
 
@@ -11,6 +12,7 @@ from torch import nn
 from torch.utils import benchmark
 
 THREADS = 1  # fixed, so that runs on different machines and builds compare like with like
+MARGIN = 0.1  # a difference in latency smaller than this is not called either way
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
@@ -42,20 +44,31 @@ def load_line(others: float, seconds: float) -> str:
     return f"other processes while timing: ~{cores:.2f} of a core ({verdict})"
 
 
-def compared(quartiles: dict, reference: str) -> list[str]:
-    """Each row against the reference: faster or slower only where the interquartile ranges
-    do not overlap; otherwise no difference was measured."""
-    r1, r_median, r3 = quartiles[reference]
+def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARGIN) -> list[str]:
+    """Each row against the reference, round by round (the two are timed back to back in every
+    round, so a burst of noise touches both): faster or slower only where every round's ratio of
+    medians lies beyond the margin on the same side; otherwise no difference was measured. A
+    difference of a few percent can change sign from one process to the next."""
     lines = []
-    for name, (q1, median, q3) in quartiles.items():
+    for name in quartiles:
         if name != reference:
-            ratio = median / r_median
-            word = "faster" if q3 < r1 else "slower" if q1 > r3 else "no difference measured"
+            ratios = [x / y for x, y in zip(rounds[name], rounds[reference], strict=True)]
+            if max(ratios) < 1 - margin:
+                word = "faster"
+            elif min(ratios) > 1 + margin:
+                word = "slower"
+            else:
+                word = f"no difference measured beyond {margin:.0%}"
+            ratio = quartiles[name][1] / quartiles[reference][1]
             lines.append(f"  {name} against {reference}: ~{word} ({ratio:.2f}× the time)")
     return lines
 
 
 load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
+print(
+    "each comparison: faster or slower only where, in every round, the medians differ by more "
+    f"than {MARGIN:.0%} the same way"
+)
 
 
 class DigitLSTM(nn.Module):  # the shape of lstm.py's model; latency does not depend on training
@@ -89,13 +102,16 @@ for batch in (1, 540):
         for name, m in [("fp32", model), ("int8", int8)]
     }
     times = {name: [] for name in timers}
+    rounds = {name: [] for name in timers}  # each round's median
     with torch.inference_mode():
         for timer in timers.values():
             timer.timeit(10)  # warm-up
         start = cpu_seconds()  # after the warm-up: a compile's worker processes are not load
         for _ in range(5):
             for name, timer in timers.items():
-                times[name] += timer.blocked_autorange(min_run_time=0.05).times
+                measured = timer.blocked_autorange(min_run_time=0.05).times
+                times[name] += measured
+                rounds[name].append(statistics.median(measured))
         for i, value in enumerate(others_since(start)):
             load[i] += value
     quartiles = {
@@ -105,5 +121,5 @@ for batch in (1, 540):
     print(f"batch {batch}:")
     for name, (q1, median, q3) in quartiles.items():
         print(f"  {name:<6}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
-    print("\n".join(compared(quartiles, "fp32")))
+    print("\n".join(compared(quartiles, rounds, "fp32")))
 print(load_line(*load))

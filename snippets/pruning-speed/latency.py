@@ -5,12 +5,14 @@ import contextlib
 import io
 import os
 import runpy
+import statistics
 import time
 
 import torch
 from torch.utils import benchmark
 
 THREADS = 1  # fixed, so that runs on different machines and builds compare like with like
+MARGIN = 0.1  # a difference in latency smaller than this is not called either way
 # The models of shrink.py (run from the repository root); its sizes are not reprinted.
 with contextlib.redirect_stdout(io.StringIO()):
     run = runpy.run_path("snippets/pruning-speed/shrink.py")
@@ -46,20 +48,31 @@ def load_line(others: float, seconds: float) -> str:
     return f"other processes while timing: ~{cores:.2f} of a core ({verdict})"
 
 
-def compared(quartiles: dict, reference: str) -> list[str]:
-    """Each row against the reference: faster or slower only where the interquartile ranges
-    do not overlap; otherwise no difference was measured."""
-    r1, r_median, r3 = quartiles[reference]
+def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARGIN) -> list[str]:
+    """Each row against the reference, round by round (the two are timed back to back in every
+    round, so a burst of noise touches both): faster or slower only where every round's ratio of
+    medians lies beyond the margin on the same side; otherwise no difference was measured. A
+    difference of a few percent can change sign from one process to the next."""
     lines = []
-    for name, (q1, median, q3) in quartiles.items():
+    for name in quartiles:
         if name != reference:
-            ratio = median / r_median
-            word = "faster" if q3 < r1 else "slower" if q1 > r3 else "no difference measured"
+            ratios = [x / y for x, y in zip(rounds[name], rounds[reference], strict=True)]
+            if max(ratios) < 1 - margin:
+                word = "faster"
+            elif min(ratios) > 1 + margin:
+                word = "slower"
+            else:
+                word = f"no difference measured beyond {margin:.0%}"
+            ratio = quartiles[name][1] / quartiles[reference][1]
             lines.append(f"  {name} against {reference}: ~{word} ({ratio:.2f}× the time)")
     return lines
 
 
 load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
+print(
+    "each comparison: faster or slower only where, in every round, the medians differ by more "
+    f"than {MARGIN:.0%} the same way"
+)
 
 
 print(
@@ -87,13 +100,16 @@ for batch in (1, 64):
         for name, (stmt, m) in cases.items()
     }
     times = {name: [] for name in cases}
+    rounds = {name: [] for name in cases}  # each round's median
     with torch.inference_mode():
         for timer in timers.values():
             timer.timeit(3)  # warm-up
         start = cpu_seconds()  # after the warm-up: a compile's worker processes are not load
         for _ in range(3):
             for name, timer in timers.items():
-                times[name] += timer.blocked_autorange(min_run_time=0.05).times
+                measured = timer.blocked_autorange(min_run_time=0.05).times
+                times[name] += measured
+                rounds[name].append(statistics.median(measured))
         for i, value in enumerate(others_since(start)):
             load[i] += value
     quartiles = {
@@ -104,7 +120,7 @@ for batch in (1, 64):
     for name, (q1, median, q3) in quartiles.items():
         print(f"  {name:<30}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
     model_rows = {name: quartiles[name] for name in list(quartiles)[:4]}
-    print("\n".join(compared(model_rows, "dense")))
+    print("\n".join(compared(model_rows, rounds, "dense")))
     matmuls = {name: quartiles[name] for name in list(quartiles)[4:]}
-    print("\n".join(compared(matmuls, "first layer, dense matmul")))
+    print("\n".join(compared(matmuls, rounds, "first layer, dense matmul")))
 print(load_line(*load))
