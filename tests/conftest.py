@@ -19,6 +19,7 @@ from snippet_outputs import (
     UPDATE_FLAG,
     Snippet,
     SnippetRaised,
+    build_environment,
     mask_measured,
 )
 
@@ -169,7 +170,7 @@ def built_site_outcome(tmp_path_factory, worker_id, pytestconfig) -> dict:
                 text=True,
                 timeout=BUILD_TIMEOUT_SECONDS,
                 # SNIPPET_CACHE as the run has it: on unless the author turned it off.
-                env={k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
+                env=build_environment(),
             )
             outcome.write_text(
                 json.dumps({"returncode": done.returncode, "log": done.stderr, "site": str(site)})

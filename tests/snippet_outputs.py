@@ -39,6 +39,13 @@ UPDATE_COMMAND = f".venv/bin/pytest {UPDATE_FLAG}"
 # torch's default, so the site test also proves that outputs do not depend on the thread count.
 SNIPPET_ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
+
+def build_environment() -> dict[str, str]:
+    """The environment the tests build the site in: torch's default thread count, as a reader's
+    build has it. Every build in a test run uses it, since the build cache keys on it."""
+    return {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+
+
 # A figure printed as "~1.234" was measured (a latency): only its presence is compared. So is a
 # fact about the machine printed after ": ~", to the end of its line (the CPU's model, say).
 MEASURED = re.compile(r"~\d+(?:\.\d+)?")

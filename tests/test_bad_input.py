@@ -266,9 +266,8 @@ def test_the_update_command_refuses_a_snippet_that_exits_halfway(project):
 
 
 def test_the_update_command_names_a_difference_between_the_runners_as_a_runner_bug(project):
-    plant(
-        project, SNIPPET, "import os\n\nprint(os.getcwd())\n"
-    )  # the build runs snippets in a scratch copy
+    # A script's __builtins__ is the builtins module; the code runpy runs gets the module's dict.
+    plant(project, SNIPPET, "print(type(__builtins__).__name__)\n")
     fails_with(
         run_tests(project, UPDATE_FLAG, SNIPPET_TESTS),
         "and another in the build's runner: a difference between the two ways of running it",

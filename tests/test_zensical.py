@@ -9,13 +9,12 @@ the two is shown to work there without running every snippet a third time.
 What does not carry over yet is listed in the README ("Building with Zensical")."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 
 import pytest
-from snippet_outputs import ROOT, UPDATE_FLAG
+from snippet_outputs import ROOT, UPDATE_FLAG, build_environment
 from test_site import INCLUSIONS, pages_problems
 
 RUNS_HERE = "snippets/index/environment.py"  # the cheapest snippet: Zensical runs it itself
@@ -68,7 +67,10 @@ def test_zensical_builds_the_pages_with_their_executed_outputs(
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "SNIPPET_CACHE": "on"},
+        env={
+            **build_environment(),
+            "SNIPPET_CACHE": "on",
+        },  # the site build's, whose cache it reads
     )
     assert done.returncode == 0, done.stdout + done.stderr
     after = entries(cache)
