@@ -47,6 +47,8 @@ LIGHTHOUSE_TARGETS = {"performance": 95, "accessibility": 100, "best-practices":
 sys.path.insert(0, str(ROOT / "tests"))  # the tests' own server for the built site
 import site_server  # noqa: E402
 
+from compression_answers.numerics import AVX2_ONLY  # noqa: E402
+
 GENERATED_QUESTIONS = 200
 # What runs in one process, one torch import: the floor no build can beat.
 FLOOR = """
@@ -58,14 +60,6 @@ for path in sys.argv[1:]:
 # Each generated question is a copy of a real one, with its own copies of the snippets.
 MODEL_QUESTION = "pruning-count"
 SUITE_RUNS = 3
-
-
-AVX2_ONLY = {
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-    "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
-}
 
 
 def instruction_sets() -> str:

@@ -114,14 +114,15 @@ def _with_other_versions(markdown: str, src_uri: str) -> str:
 
 def _checked_lines(
     source: str, where: str
-) -> tuple[list[claims.Checked], list[predictions.Answer]]:
+) -> tuple[list[claims.Checked], list[predictions.Answer], str]:
     """The checked lines and `answer:` lines of every snippet a page includes that ran (a failed
-    one fails the build itself)."""
-    checked, answers = [], []
+    one fails the build itself), and all that those snippets printed."""
+    checked, answers, outputs = [], [], []
     for include, output in runs.current().included_outputs(source, where):
         checked += claims.checked_lines(output, include.path)
         answers += predictions.answers(output, include.path)
-    return checked, answers
+        outputs.append(output)
+    return checked, answers, "\n".join(outputs)
 
 
 def _decided(
@@ -138,7 +139,7 @@ def _decide(
     source: str, where: str
 ) -> tuple[claims.Verdict, list[claims.Checked], list[predictions.Answer]] | None:
     try:
-        checked, answers = _checked_lines(source, where)
+        checked, answers, outputs = _checked_lines(source, where)
     except claims.BadCheckedLine as error:
         log.warning(f"{where}: {error}")
         return None
@@ -147,7 +148,6 @@ def _decide(
             f"{where}: {check.snippet} printed {check.line!r}: the page's prose relies on it; "
             "rewrite the prose for what the run shows"
         )
-    outputs = "\n".join(output for _, output in runs.current().included_outputs(source, where))
     for figure in prose_figures.unsourced_figures(source, outputs):
         log.warning(f"{where}:{figure.line}: {figure.message()}")
     if not claims.deciding(checked):

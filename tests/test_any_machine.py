@@ -12,13 +12,8 @@ import pytest
 from snippet_outputs import Snippet, all_snippets
 
 from compression_answers import versions
+from compression_answers.numerics import AVX2_ONLY
 
-AVX2_ONLY = {
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-    "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
-}
 SNIPPETS = all_snippets()
 
 

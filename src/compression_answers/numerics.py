@@ -32,6 +32,15 @@ SHAPING_VARIABLES = (
     "COLUMNS",
 )
 
+# A CPU with AVX2 only, imitated: all four libraries that pick their instruction paths by the
+# CPU capped at once (capping one alone misses the others).
+AVX2_ONLY = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
+}
+
 
 def cpu() -> str:
     """The first processor's model and flags: the libraries pick their kernels by them."""

@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from compression_answers.page_rules import QUESTION_PAGE_PARTS, VERDICT_BLOCK
+
 FIGURE = re.compile(r"(?<![\w.])[-+−]?(?:\d+\.\d+%?|\d+%)")
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
-# Blocks whose body is indented under their first line, or closed by a line of their own.
-QUOTED_BLOCKS = (
-    re.compile(r'^\?\?\?\+? question "The usual answer'),
-    re.compile(r"^!!! verdict "),
-)
+# Blocks whose body is indented under their first line: the page rules' own patterns for them.
+QUOTED_BLOCKS = (QUESTION_PAGE_PARTS["the usual answer"], VERDICT_BLOCK)
 QUIZ_START, QUIZ_END = re.compile(r"^<quiz( answer)?>$"), re.compile(r"^</quiz>$")
 CITED = re.compile(r"\]\((?:https?:)?//")
 QUOTED = re.compile(r'"[^"\n]*"|“[^”\n]*”')  # the question's own words, quoted
