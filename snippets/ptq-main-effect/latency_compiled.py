@@ -49,17 +49,21 @@ def load_line(others: float, seconds: float) -> str:
 
 
 def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARGIN) -> list[str]:
-    """Each row against the reference, round by round (the two are timed back to back in every
-    round, so a burst of noise touches both): faster or slower only where every round's ratio of
-    medians lies beyond the margin on the same side; otherwise no difference was measured. A
-    difference of a few percent can change sign from one process to the next."""
+    """Each row against the reference, from each round's ratio of medians (the two are timed in
+    the same round, so a burst of noise touches both, and the order rotates from round to round):
+    faster or slower only where every round's ratio lies on the same side of 1 and their median
+    lies beyond the margin; otherwise no difference was measured. Deciding on the median rather
+    than on the most extreme round keeps a ratio well past the margin from flipping with one
+    noisy round; asking every round for the same side keeps a ratio that changes side from
+    flipping with the luck of one run."""
     lines = []
     for name in quartiles:
         if name != reference:
             ratios = [x / y for x, y in zip(rounds[name], rounds[reference], strict=True)]
-            if max(ratios) < 1 - margin:
+            typical = statistics.median(ratios)
+            if max(ratios) < 1 and typical < 1 / (1 + margin):
                 word = "faster"
-            elif min(ratios) > 1 + margin:
+            elif min(ratios) > 1 and typical > 1 + margin:
                 word = "slower"
             else:
                 word = f"no difference measured beyond {margin:.0%}"
@@ -68,10 +72,17 @@ def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARG
     return lines
 
 
+def rotated(names: list, round_: int) -> list:
+    """The names in the order of this round: each starts a round in turn, so that no one of
+    them always runs first, after a warm-up or another's memory traffic."""
+    start = round_ % len(names)
+    return names[start:] + names[:start]
+
+
 load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
 print(
-    "each comparison: faster or slower only where, in every round, the medians differ by more "
-    f"than {MARGIN:.0%} the same way"
+    "each comparison: faster or slower only where every round puts the two on the same side "
+    f"and the rounds' median ratio lies more than {MARGIN:.0%} from 1"
 )
 
 
@@ -124,8 +135,9 @@ with torch.inference_mode():
     for timer in timers.values():
         timer.timeit(1)  # warm-up
     start = cpu_seconds()
-    for _ in range(2):
-        for name, timer in timers.items():
+    for round_ in range(3):  # one round led by each model
+        for name in rotated(list(timers), round_):
+            timer = timers[name]
             measured = timer.blocked_autorange(min_run_time=0.05).times
             times[name] += measured
             rounds[name].append(statistics.median(measured))
