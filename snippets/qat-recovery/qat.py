@@ -139,7 +139,7 @@ print(
 if qat_vs_control[1] > 0.0:
     answer = "Yes, and QAT beats fp32 trained as long"
 elif qat_vs_control[0] > -1.0:
-    answer = "Yes: QAT ends within a point of an fp32 model trained as long"
+    answer = "Yes: on average, QAT ends within a point of an fp32 model trained as long"
 else:
     answer = "No: training cannot win back what 2-bit weights lose"
 print(f"answer: {answer}")
