@@ -135,7 +135,9 @@ with torch.inference_mode():
     for timer in timers.values():
         timer.timeit(1)  # warm-up
     start = cpu_seconds()
-    for round_ in range(3):  # one round led by each model
+    for round_ in range(
+        2
+    ):  # two rounds: under torch 2.9.0, which lowers no int8 kernel here, a third takes the run past 120 s
         for name in rotated(list(timers), round_):
             timer = timers[name]
             measured = timer.blocked_autorange(min_run_time=0.05).times
