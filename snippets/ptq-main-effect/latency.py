@@ -48,19 +48,20 @@ def load_line(others: float, seconds: float) -> str:
 def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARGIN) -> list[str]:
     """Each row against the reference, from each round's ratio of medians (the two are timed in
     the same round, so a burst of noise touches both, and the order rotates from round to round):
-    faster or slower only where every round's ratio lies on the same side of 1 and their median
-    lies beyond the margin; otherwise no difference was measured. Deciding on the median rather
-    than on the most extreme round keeps a ratio well past the margin from flipping with one
-    noisy round; asking every round for the same side keeps a ratio that changes side from
-    flipping with the luck of one run."""
+    faster or slower only where the rounds' median ratio lies beyond the margin and every round
+    but one in four puts the two on the same side of 1; otherwise no difference was measured.
+    Deciding on the median keeps a ratio well past the margin from flipping with one noisy round;
+    asking nearly every round for the same side keeps a ratio that changes side from being
+    called on the luck of one run."""
     lines = []
     for name in quartiles:
         if name != reference:
             ratios = [x / y for x, y in zip(rounds[name], rounds[reference], strict=True)]
             typical = statistics.median(ratios)
-            if max(ratios) < 1 and typical < 1 / (1 + margin):
+            allowed = (len(ratios) - 1) // 4  # rounds that may fall on the other side of 1
+            if sum(r >= 1 for r in ratios) <= allowed and typical < 1 / (1 + margin):
                 word = "faster"
-            elif min(ratios) > 1 and typical > 1 + margin:
+            elif sum(r <= 1 for r in ratios) <= allowed and typical > 1 + margin:
                 word = "slower"
             else:
                 word = f"no difference measured beyond {margin:.0%}"
@@ -78,8 +79,8 @@ def rotated(names: list, round_: int) -> list:
 
 load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
 print(
-    "each comparison: faster or slower only where every round puts the two on the same side "
-    f"and the rounds' median ratio lies more than {MARGIN:.0%} from 1"
+    f"each comparison: faster or slower only where the rounds' median ratio lies more than "
+    f"{MARGIN:.0%} from 1 and every round but one in four puts the two on the same side"
 )
 
 
