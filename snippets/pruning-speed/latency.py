@@ -109,9 +109,8 @@ for batch in (1, 64):
     times = {name: [] for name in cases}
     rounds = {name: [] for name in cases}  # each round's median
     with torch.inference_mode():
-        for round_ in range(
-            -1, 12
-        ):  # round -1 is the warm-up; many short rounds sample many allocations
+        # Round -1 is the warm-up; many short rounds sample many allocations.
+        for round_ in range(-1, 12):
             # Fresh copies of the models and operands every round: where a tensor lands in
             # memory (huge pages or not, which cache sets) moves a memory-bound kernel's time by
             # 10% or more, and one allocation would fix that luck for the whole run.
