@@ -100,7 +100,8 @@ def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict
 def prune_calls(source: str) -> set[str]:
     """The names a snippet reaches through torch.nn.utils.prune, under whatever alias it imports."""
     tree = _tree(source)
-    aliases, called = set(), set()
+    aliases: set[str] = set()
+    called: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             aliases.update(

@@ -61,25 +61,25 @@ def read(junit: Path) -> Report:
         snippet = _snippet_of(name)
         drift = None
         for prop in case.iter("property"):
-            if prop.get("name") in {"torch", "torch build", "torchao", "python"}:
-                report.versions[prop.get("name")] = prop.get("value", "")
-            elif prop.get("name") == DRIFT_PROPERTY:
+            key = prop.get("name", "")
+            if key in {"torch", "torch build", "torchao", "python"}:
+                report.versions[key] = prop.get("value", "")
+            elif key == DRIFT_PROPERTY:
                 drift = prop.get("value", "")
         problem = case.find("failure")
         if problem is None:
             problem = case.find("error")
         skipped = case.find("skipped")
+        skip_message = "" if skipped is None else skipped.get("message", "")
         # An xfail mark on a snippet's test hides a drift or a failure, whether the test then
         # fails (xfail) or passes (xpass): it counts as a failure.
         xfail_marked = skipped is not None and (
-            skipped.get("type") == "pytest.xfail" or "xfail" in skipped.get("message", "")
+            skipped.get("type") == "pytest.xfail" or "xfail" in skip_message
         )
         if snippet and xfail_marked:
             report.snippets_tested += 1
-            report.failed[snippet] = (
-                "its test is marked xfail, which hides whether it drifted: "
-                f"{skipped.get('message', '')}".rstrip(": ")
-            )
+            hides = "its test is marked xfail, which hides whether it drifted"
+            report.failed[snippet] = f"{hides}: {skip_message}" if skip_message else hides
             continue
         if snippet and skipped is None:
             report.snippets_tested += 1

@@ -5,7 +5,7 @@ table of questions (compression_answers.predictions keys the predictions). Strin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from mkdocs.utils.meta import get_data
@@ -55,7 +55,7 @@ def verdict_problem(markdown: str, decided: Verdict) -> PageProblem | None:
 
 
 def checked_list(
-    checked: list[Checked], answers: list[tuple[str, str]] = (), indent: str = "    "
+    checked: list[Checked], answers: Sequence[tuple[str, str]] = (), indent: str = "    "
 ) -> str:
     """The run's answers (text, snippet), then the checked lines that decide the verdict."""
     lines = []
@@ -68,7 +68,7 @@ def checked_list(
 
 
 def render_verdict(
-    markdown: str, decided: Verdict, checked: list[Checked], answers: list[tuple[str, str]] = ()
+    markdown: str, decided: Verdict, checked: list[Checked], answers: Sequence[tuple[str, str]] = ()
 ) -> str:
     """Replace the declared verdict by the decided one, with the run's answer and the checked
     lines that decide it: the verdict states the figures the runs printed."""

@@ -249,7 +249,7 @@ def _child(
             first = next((i for i, frame in enumerate(frames) if frame.filename == path), 0)
             tb = error.__traceback__
             for _ in range(first):
-                tb = tb.tb_next
+                tb = tb.tb_next if tb else None
             traceback.print_exception(type(error), error, tb)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()

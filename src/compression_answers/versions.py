@@ -142,7 +142,7 @@ def differences(project: Path) -> list[Difference]:
         "torchao": "?",
         "python": "?",
     }
-    found = []
+    found: list[Difference] = []
     if not (project / OTHER_VERSIONS).is_dir():
         return found
     for directory in sorted(
