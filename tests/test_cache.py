@@ -133,3 +133,23 @@ def test_unused_entries_are_pruned(tmp_path):
     (tmp_path / "stale.json").write_text("{}")
     entries.prune()
     assert [p.name for p in tmp_path.iterdir()] == ["used.json"]
+
+
+def test_the_key_holds_the_runners_code_and_no_other_module():
+    modules = {path.name for path in cache.runner_modules()}
+    assert {"runs.py", "runner.py", "cache.py", "numerics.py", "settings.py"} <= modules
+    assert not modules & {"drift_report.py", "pages.py", "claims.py", "api_index.py"}
+
+
+def test_a_docstring_edit_outside_the_runner_keeps_the_key_and_one_inside_changes_it(tmp_path):
+    package = tmp_path / "compression_answers"
+    package.mkdir()
+    for module in cache.PACKAGE.glob("*.py"):
+        (package / module.name).write_bytes(module.read_bytes())
+    before = cache.runner_code(package)
+    report = package / "drift_report.py"
+    report.write_text('"""Edited."""\n' + report.read_text())
+    assert cache.runner_code(package) == before, "a module the runner does not use changed the key"
+    runner = package / "runner.py"
+    runner.write_text('"""Edited."""\n' + runner.read_text())
+    assert cache.runner_code(package) != before

@@ -2,8 +2,8 @@
 
 An entry's key is made of the snippet's source, the block's options (with the thread count the
 runner gives it) and the environment: the versions of Python and of the libraries that shape
-outputs, this package's own code, and the machine (the CPU, the cores, and the variables that
-cap or steer torch's numeric libraries: `numerics`). The
+outputs, the runner's own code (`runner_modules`, not the whole package's), and the machine (the
+CPU, the cores, and the variables that cap or steer torch's numeric libraries: `numerics`). The
 entry also lists every file of the project the run read, with its hash: a snippet run through
 `runpy`, a data file. An entry whose files changed is a miss. Entries are written atomically (a
 temporary file, then `os.replace`), so two builds in one checkout share the cache safely, and an
@@ -12,6 +12,7 @@ entry that cannot be read is a miss that the next run rewrites.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -35,15 +36,48 @@ def environment() -> dict[str, str]:
             versions[package] = version(package)
         except PackageNotFoundError:
             versions[package] = "absent"
-    # The runner decides what an output is: a change to this package re-executes everything.
-    code = hashlib.sha256()
-    for module in sorted(PACKAGE.glob("*.py")):
-        code.update(module.read_bytes())
-    versions["runner"] = code.hexdigest()
+    versions["runner"] = runner_code()
     versions["cpu"] = numerics.cpu()
     versions["cores"] = str(numerics.cores())
     versions["variables"] = json.dumps(numerics.shaping_environment(os.environ))
     return versions
+
+
+def runner_modules(package: Path = PACKAGE, start: str = "runs") -> list[Path]:
+    """The modules that run a snippet and decide what it prints: `runs` and every module of this
+    package it imports, directly or through another. Read from the imports, so a module that
+    starts to shape a run joins the key without a list to update."""
+    found: set[str] = set()
+    waiting = [start]
+    while waiting:
+        name = waiting.pop()
+        path = package / f"{name}.py"
+        if name in found or not path.is_file():
+            continue
+        found.add(name)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                parts = node.module.split(".")
+                if parts[0] == package.name and len(parts) == 2:  # from package.module import x
+                    waiting.append(parts[1])
+                elif node.module == package.name:  # from package import module
+                    waiting += [alias.name for alias in node.names]
+            elif isinstance(node, ast.Import):
+                waiting += [
+                    a.name.split(".")[1]
+                    for a in node.names
+                    if a.name.startswith(package.name + ".")
+                ]
+    return [package / f"{name}.py" for name in sorted(found)]
+
+
+def runner_code(package: Path = PACKAGE) -> str:
+    """The hash of the runner's own code: a change to it re-executes everything, and a change to
+    any other module (a page rule, the drift report, a docstring there) executes nothing."""
+    code = hashlib.sha256()
+    for module in runner_modules(package):
+        code.update(module.name.encode() + b"\0" + module.read_bytes())
+    return code.hexdigest()
 
 
 def key(code: str, options: dict, environment: dict[str, str]) -> str:
