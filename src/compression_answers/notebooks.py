@@ -14,10 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-from mkdocs.utils.meta import get_data
 
 from compression_answers import pages
-from compression_answers.page_rules import SNIPPET_PATH, executed_includes, is_question_page
+from compression_answers.page_rules import (
+    SNIPPET_PATH,
+    executed_includes,
+    front_matter,
+    is_question_page,
+)
 
 NOTEBOOKS = "notebooks"
 
@@ -38,7 +42,7 @@ def notebook_for(
 ) -> nbformat.NotebookNode:
     """The page's notebook; with `outputs` (snippet path -> what it printed), stored in its cells."""
     source = page.read_text(encoding="utf-8")
-    title = pages.title_of(get_data(source)[0])
+    title = pages.title_of(front_matter(source)[0])
     includes = executed_includes(source)
     snippets = list(dict.fromkeys(include.path for include in includes))
     figures = {include.path for include in includes if include.html}

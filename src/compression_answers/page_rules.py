@@ -1,7 +1,7 @@
 """What every page must hold, checked on its markdown source: strings in, problems out.
 
-The MkDocs hook logs these problems (a strict build fails on them), and a test runs the same
-rules over `docs/`, so that a build without the hook (Zensical) is held to them too.
+The MkDocs plugin logs these problems (a strict build fails on them), and a test runs the same
+rules over `docs/`, so that a Zensical build is held to them too.
 """
 
 from __future__ import annotations
@@ -10,7 +10,26 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from mkdocs.utils.meta import get_data
+import yaml
+
+# YAML front matter, as MkDocs reads it: between `---` lines at the very start.
+FRONT_MATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+
+
+def front_matter(source: str) -> tuple[str, dict]:
+    """A page's body and its front matter's fields, read with PyYAML as MkDocs reads them: a
+    block that is not a YAML mapping is no front matter, and the page keeps it."""
+    found = FRONT_MATTER.match(source)
+    if found is None:
+        return source, {}
+    try:
+        meta = yaml.safe_load(found[1])
+    except yaml.YAMLError:
+        return source, {}
+    if not isinstance(meta, dict):
+        return source, {}
+    return source[found.end() :].lstrip("\n"), meta
+
 
 SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
 # An executed block that includes a snippet, in any fence and at any indentation: what the build
@@ -107,7 +126,7 @@ def problems(src_path: str, source: str, project: Path) -> list[Problem]:
                 found.append(
                     Problem(1, f"a question page needs {part} ({pattern.pattern.strip('^$')})")
                 )
-        _, meta = get_data(source)
+        _, meta = front_matter(source)
         if not meta.get("short_answer"):
             found.append(
                 Problem(

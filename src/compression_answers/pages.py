@@ -8,10 +8,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from mkdocs.utils.meta import get_data
-
 from compression_answers.claims import ADMONITION, TITLE, VERDICTS, Checked, Verdict
-from compression_answers.page_rules import executed_includes
+from compression_answers.page_rules import executed_includes, front_matter
 
 # The author writes the verdict the prose under it was written for; the build renders the one
 # the runs decide, and a mismatch fails the (strict) build, so prose never outlives its verdict.
@@ -105,7 +103,7 @@ def snippet_pages(sources: Iterable[tuple[str, str]]) -> dict[str, list[tuple[st
         if not includes:
             continue
         try:
-            title = title_of(get_data(source)[0])
+            title = title_of(front_matter(source)[0])
         except PageProblem:
             title = src_uri
         for include in includes:

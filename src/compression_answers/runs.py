@@ -1,9 +1,9 @@
 """One build's snippet runs: started early, side by side, each output from the cache or a fresh run.
 
-MkDocs' hook makes a `Runs` before every build and starts every included snippet before the
+The MkDocs plugin makes a `Runs` before every build and starts every included snippet before the
 first page renders. A snippet that times something (it uses `torch.utils.benchmark`) runs alone:
 no other snippet runs while it does, so its timings are taken on an idle core. A build without
-the hook (Zensical) gets one the first time a block asks: the same runner, cache and time
+the plugin (Zensical) gets one the first time a block asks: the same runner, cache and time
 limit, each snippet run when its block renders.
 """
 
@@ -14,11 +14,10 @@ import contextlib
 import re
 import shutil
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-
-from mkdocs.exceptions import PluginError
 
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
@@ -28,9 +27,9 @@ from compression_answers.runner import Ran, SnippetFailed, run_snippet, scratch_
 CACHE_DIR = Path(".cache") / "executed-snippets"
 
 
-class RunnerFault(PluginError):
+class RunnerFault(RuntimeError):
     """The runner or the cache failed (not the snippet): the build stops, naming what it ran
-    (a PluginError, which MkDocs reports by its message)."""
+    (the MkDocs plugin reports it by its message, as a PluginError)."""
 
 
 TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
@@ -81,18 +80,27 @@ class Gate:
 class Runs:
     """Every snippet run of one build, keyed by path and the block's options."""
 
-    def __init__(self, project: Path, settings: settings_module.Settings | None = None) -> None:
+    def __init__(
+        self,
+        project: Path,
+        settings: settings_module.Settings | None = None,
+        cache_dir: Path = CACHE_DIR,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.project = project.resolve()
         self.settings = settings or settings_module.read()
         self.environment = environment()  # once per build: reading package metadata is not free
-        self.cache = Cache(self.project / CACHE_DIR, self.project)
+        self.cache = Cache(self.project / cache_dir, self.project)
+        # Told one line per snippet that ran (not one from the cache): a first build is long.
+        self.progress = progress
+        self.started = time.perf_counter()
         self.pool = ThreadPoolExecutor(max_workers=self.settings.jobs, thread_name_prefix="snippet")
         self.futures: dict[tuple[str, tuple], Future] = {}
         self.lock = threading.Lock()
         self.gate = Gate()
         self.executed: list[tuple[str, float]] = []  # (path, seconds it ran)
         self.from_cache: list[str] = []
-        # Set by the MkDocs hook while a page renders, so that a failure names the page and line.
+        # Set by the MkDocs plugin while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
         # page -> snippets whose block rendered with output
         self.rendered: dict[str, list[str]] = {}
@@ -155,7 +163,15 @@ class Runs:
                 width=width,
                 pristine=pristine,
             )
-        self.executed.append((path, ran.seconds))
+        with self.lock:
+            self.executed.append((path, ran.seconds))
+            done, started = len(self.executed) + len(self.from_cache), len(self.futures)
+        if self.progress is not None:
+            elapsed = time.perf_counter() - self.started
+            self.progress(
+                f"snippet {done} of {started} ran: {path} ({ran.seconds:.1f} s; "
+                f"{elapsed:.0f} s into the build)"
+            )
         if self.settings.cache:
             self.cache.put(entry_key, path, ran)
         return ran
@@ -180,25 +196,26 @@ _current: Runs | None = None
 
 
 def current(project: Path | None = None) -> Runs:
-    """The build's runs; made here, for the working directory's project, when no hook made them."""
-    global _current  # noqa: PLW0603 - one Runs per build, replaced by the hook before each build
+    """The build's runs; made here, for the working directory's project, when no plugin made
+    them. The fence finds them here: superfences gives a fence no other way to the build."""
+    global _current  # noqa: PLW0603 - one Runs per build, replaced by the plugin before each build
     if _current is None:
         _current = Runs(project or Path.cwd())
     return _current
 
 
-def begin(project: Path) -> Runs:
-    """New runs for a new build (the hook calls this before each build)."""
+def begin(project: Path, **options) -> Runs:
+    """New runs for a new build (the plugin calls this before each build), with `Runs`' options."""
     global _current  # noqa: PLW0603
     if _current is not None:
         _current.shutdown(cancel=True)
-    _current = Runs(project)
+    _current = Runs(project, **options)
     return _current
 
 
 def end() -> None:
-    """The build is over (the hook calls this last): the next build, or a renderer without the
-    hook in this process, makes runs of its own, for its own project."""
+    """The build is over (the plugin calls this last): the next build, or a renderer without the
+    plugin in this process, makes runs of its own, for its own project."""
     global _current  # noqa: PLW0603
     if _current is not None:
         _current.shutdown(cancel=True)

@@ -3,6 +3,9 @@
 SNIPPET_CACHE=off     run every snippet, read and write no cache (the deploy does this)
 SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
 SNIPPET_JOBS=<cores>  snippets run at the same time (each with one torch thread when above 1)
+
+The MkDocs plugin's options (`cache`, `timeout`, `jobs` in mkdocs.yml) give the defaults; a
+variable that is set overrides its option, so CI and a reader's shell need no edit of the config.
 """
 
 from __future__ import annotations
@@ -27,13 +30,16 @@ class Settings:
     jobs: int
 
 
-def read(environ: Mapping[str, str] | None = None) -> Settings:
-    """The settings in `environ` (the process's environment by default); raises BadSetting."""
+def read(environ: Mapping[str, str] | None = None, defaults: Settings | None = None) -> Settings:
+    """The settings in `environ` (the process's environment by default), each variable that is
+    not set taken from `defaults` (the plugin's options); raises BadSetting."""
     environ = os.environ if environ is None else environ
-    cache = environ.get("SNIPPET_CACHE", "on").strip().lower()
+    if defaults is None:
+        defaults = Settings(cache=True, timeout=DEFAULT_TIMEOUT_SECONDS, jobs=os.cpu_count() or 1)
+    cache = environ.get("SNIPPET_CACHE", "on" if defaults.cache else "off").strip().lower()
     if cache not in ON | OFF:
         raise BadSetting(f"SNIPPET_CACHE={environ['SNIPPET_CACHE']!r}: use on or off")
-    raw_timeout = environ.get("SNIPPET_TIMEOUT", str(DEFAULT_TIMEOUT_SECONDS))
+    raw_timeout = environ.get("SNIPPET_TIMEOUT", str(defaults.timeout))
     try:
         timeout = float(raw_timeout)
     except ValueError:
@@ -44,7 +50,7 @@ def read(environ: Mapping[str, str] | None = None) -> Settings:
         raise BadSetting(
             f"SNIPPET_TIMEOUT={raw_timeout!r}: use a positive number of seconds, like 120"
         )
-    raw_jobs = environ.get("SNIPPET_JOBS", str(os.cpu_count() or 1))
+    raw_jobs = environ.get("SNIPPET_JOBS", str(defaults.jobs))
     try:
         jobs = int(raw_jobs)
     except ValueError:

@@ -1,0 +1,262 @@
+"""The MkDocs plugin `compression-answers`: runs the site's snippets and renders its pages.
+
+It connects the package to MkDocs' events and holds one build's state on the instance: it starts
+every included snippet before the first page renders (`runs`), writes each question page's
+notebook (`notebooks`), hands each page to `page_transform.render` and logs the problems it
+returns, and after the build reports snippets no page includes and prunes the cache. The path
+goes one way: the plugin calls the package, and nothing in the package calls the plugin.
+
+    plugins:
+      - compression-answers:
+          timeout: 120   # seconds a snippet may run (SNIPPET_TIMEOUT overrides)
+          jobs: 0        # snippets at once; 0: one per core (SNIPPET_JOBS overrides)
+          cache: true    # keep outputs in cache_dir (SNIPPET_CACHE=off overrides)
+          cache_dir: .cache/executed-snippets
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import jinja2
+import markdown_exec
+import nbformat
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from compression_answers import (
+    api_index,
+    notebooks,
+    page_rules,
+    page_transform,
+    pages,
+    runs,
+    settings,
+    versions,
+)
+
+log = logging.getLogger("mkdocs.plugins.compression_answers")
+# Where the build writes the notebooks it generates: mkdocs-jupyter reads a notebook from a file.
+GENERATED_NOTEBOOKS = Path(".cache") / "notebooks"
+
+
+class CompressionAnswersConfig(base.Config):
+    timeout = c.Type((int, float), default=settings.DEFAULT_TIMEOUT_SECONDS)
+    jobs = c.Type(int, default=0)
+    cache = c.Type(bool, default=True)
+    cache_dir = c.Type(str, default=str(runs.CACHE_DIR))
+
+
+class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
+    def __init__(self) -> None:
+        self.command = "build"
+        self.runs: runs.Runs | None = None
+        self.site: page_transform.Site | None = None
+        self.pages: list[File] = []  # the build's documentation pages
+        self.pages_seen: set[str] = set()  # the pages rendered in this build, by src_uri
+        self.notebook_files: dict[str, File] = {}  # question page's src_uri -> its notebook
+
+    def on_startup(self, *, command, dirty) -> None:
+        self.command = command
+
+    def on_config(self, config):
+        defaults = settings.Settings(
+            cache=self.config.cache,
+            timeout=float(self.config.timeout),
+            jobs=self.config.jobs or os.cpu_count() or 1,
+        )
+        try:
+            self.settings = settings.read(defaults=defaults)
+        except settings.BadSetting as error:
+            raise PluginError(f"{error} (an environment variable the build reads)") from None
+        # markdown-exec runs as a superfences fence, not as a plugin: its warnings (a snippet that
+        # raised) must reach MkDocs's own loggers, where strict mode counts them.
+        markdown_exec.patch_loggers(lambda name: logging.getLogger(f"mkdocs.plugins.{name}"))
+        if self.command == "serve":
+            # While writing, a failing snippet shows its traceback in its page and serve keeps
+            # serving; `mkdocs build --strict`, as CI runs it, still fails on it.
+            config.strict = False
+        return config
+
+    def on_pre_build(self, *, config) -> None:
+        self.pages_seen.clear()
+        self.runs = runs.begin(
+            Path(config.config_file_path).parent,
+            settings=self.settings,
+            cache_dir=Path(self.config.cache_dir),
+            progress=log.info,
+        )
+
+    @event_priority(110)  # before mkdocs-jupyter's on_files, which makes pages of the notebooks
+    def on_files(self, files: Files, *, config) -> Files:
+        current = self.runs
+        assert current is not None, "on_pre_build makes the runs"
+        files.append(File.generated(config, "api-index.md", content=self.api_index(files)))
+        try:
+            differences = versions.differences(current.project)
+            page = versions.page_for(current.project)
+        except ValueError as error:
+            raise PluginError(str(error)) from None
+        written = files.get_file_from_path(
+            versions.PAGE
+        )  # by `python -m compression_answers.versions`
+        if written is not None:
+            files.remove(written)
+        files.append(File.generated(config, versions.PAGE, content=page))
+        self.pages = list(files.documentation_pages())
+        for file in self.pages:
+            for include in page_rules.executed_includes(file.content_string):
+                # A missing file is reported with its page and line.
+                if (current.project / include.path).is_file():
+                    current.start(include.path, include.returncode, include.width)
+        self.notebook_files = self.write_notebooks(files, config)
+        question_pages = [
+            (file.src_uri, file.content_string)
+            for file in self.pages
+            if page_rules.is_question_page(file.src_uri)
+        ]
+        self.site = page_transform.Site(
+            project=current.project,
+            decisions=page_transform.Decisions(self.included_outputs),
+            question_pages=lambda: question_pages,
+            differences=differences,
+        )
+        return files
+
+    def included_outputs(self, source: str, where: str):
+        assert self.runs is not None
+        try:
+            return self.runs.included_outputs(source, where)
+        except runs.RunnerFault as fault:
+            raise PluginError(str(fault)) from fault
+
+    def api_index(self, files: Files) -> str:
+        """The API index page, from the snippets (tests/test_api_index.py fails if a function is uncalled)."""
+        assert self.runs is not None
+        found = api_index.index(self.runs.project)
+        sources = ((file.src_uri, file.content_string) for file in files.documentation_pages())
+        pages_of = {
+            snippet: [(uri, title.replace("|", "\\|")) for uri, title in found_on]
+            for snippet, found_on in pages.snippet_pages(sources).items()
+        }
+        return api_index.markdown(found, pages_of)
+
+    def write_notebooks(self, files: Files, config) -> dict[str, File]:
+        """Each question page's notebook, holding this build's outputs, as a file of the site."""
+        assert self.runs is not None
+        folder = self.runs.project / GENERATED_NOTEBOOKS
+        docs = Path(config.docs_dir)
+        written: dict[str, File] = {}
+        names: dict[str, str] = {}
+        for page in notebooks.question_pages(docs):
+            src_uri = page.relative_to(docs).as_posix()
+            name = notebooks.notebook_name(page)
+            if name in names:
+                raise PluginError(
+                    f"docs/{src_uri}: its notebook would be {name}, which docs/{names[name]} "
+                    "already has: a question page's file name (its slug) must be unique"
+                )
+            names[name] = src_uri
+            outputs = {
+                include.path: output
+                for include, output in self.included_outputs(
+                    page.read_text(encoding="utf-8"), f"docs/{src_uri}"
+                )
+            }
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(
+                nbformat.writes(notebooks.notebook_for(page, self.runs.project, outputs)),
+                encoding="utf-8",
+            )
+            file = File(name, str(folder), config.site_dir, config.use_directory_urls)
+            files.append(file)
+            written[src_uri] = file
+        return written
+
+    def notebook_of(self, page) -> page_transform.Notebook | None:
+        """The links from the page to its notebook's page (from its source file, as MkDocs
+        resolves and checks a link) and to the file that mkdocs-jupyter copies beside that page
+        (from the page's URL: a raw link), by MkDocs' URL helpers."""
+        file = self.notebook_files.get(page.file.src_uri)
+        if file is None:
+            return None
+        download = notebooks.notebook_download(Path(page.file.src_uri))
+        return page_transform.Notebook(
+            page_url=get_relative_url(file.src_uri, page.file.src_uri),
+            download_url=get_relative_url(download, page.url),
+        )
+
+    # Before other plugins read the page: the build writes its verdict and predictions.
+    @event_priority(50)
+    def on_page_markdown(self, markdown, *, page, config, files):
+        assert self.runs is not None and self.site is not None
+        self.pages_seen.add(page.file.src_uri)
+        source = page.file.content_string  # with front matter: true line numbers
+        where = f"docs/{page.file.src_uri}"
+        self.runs.page = (where, source)
+        self.site.notebook_of = lambda _: self.notebook_of(page)
+        markdown, problems = page_transform.render(markdown, source, page.file.src_uri, self.site)
+        for problem in problems:
+            log.warning(str(problem))
+        return markdown
+
+    def on_page_content(self, html, *, page, config, files):
+        """Every executed include of the page went through the fence: none rendered without its output."""
+        assert self.runs is not None
+        where = f"docs/{page.file.src_uri}"
+        rendered = list(self.runs.rendered.get(where, []))
+        for include in page_rules.executed_includes(page.file.content_string):
+            if include.path in rendered:
+                rendered.remove(include.path)
+            else:
+                log.warning(
+                    f"{where}:{include.line}: the block that runs {include.path} rendered without its output"
+                )
+        self.runs.page = None
+        # A notebook's page repeats its question page's code and outputs: search finds them there.
+        # (Set here: the page's meta is read from its source after on_pre_page.)
+        if page.file.src_uri.startswith(f"{notebooks.NOTEBOOKS}/"):
+            page.meta["search"] = {"exclude": True}
+        return html
+
+    def on_env(self, env, *, config, files):
+        # Each build makes a new Jinja environment, which compiles Material's templates again
+        # (half of a small build's time); Jinja's bytecode cache keeps the compiled code in the
+        # user's temporary directory, and compiles a template whose source changed again.
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache()
+        return env
+
+    def on_build_error(self, *, error) -> None:
+        runs.end()
+
+    def on_post_build(self, *, config) -> None:
+        current = self.runs
+        assert current is not None
+        current.shutdown()
+        # Every page was rendered (not a serve rebuild of some): the checks saw them all.
+        if all(file.src_uri in self.pages_seen for file in self.pages):
+            included = {
+                include.path
+                for file in self.pages
+                for include in page_rules.executed_includes(file.content_string)
+            }
+            for snippet in sorted((current.project / "snippets").glob("*/*.py")):
+                path = snippet.relative_to(current.project).as_posix()
+                if path not in included:
+                    log.warning(f"{path}: no page includes this snippet")
+            if current.settings.cache and current.cache.directory.is_dir():
+                current.cache.prune()
+        log.info(
+            f"snippets: {len(current.executed)} executed "
+            f"({sum(seconds for _, seconds in current.executed):.2f} s of run time, "
+            f"{current.settings.jobs} at a time), {len(current.from_cache)} from cache"
+        )
+        runs.end()
+        self.runs = None
