@@ -36,7 +36,6 @@ COPIED = [
     "mkdocs.yml",
     "pyproject.toml",
     "overrides",
-    "hooks",
     "docs",
     "snippets",
     "benchmarks",
@@ -186,7 +185,7 @@ class Server:
 
     def wait_for_build(self, timeout: float = 300) -> tuple[float, float, str]:
         """Seconds from now until the next build finishes, the build's own seconds (mkdocs's
-        "built in"), and what the hook said it executed."""
+        "built in"), and what the plugin said it executed."""
         started, said = time.perf_counter(), ""
         while True:
             line = self.lines.get(timeout=timeout)

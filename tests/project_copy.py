@@ -1,5 +1,6 @@
-"""A small temporary copy of the project: the real configuration, hook and tests, with one
-question page and one snippet of its own. Faults are planted in it, and questions added."""
+"""A small temporary copy of the project: the real configuration and tests (the plugin is the
+installed package's), with one question page and one snippet of its own. Faults are planted in
+it, and questions added."""
 
 import contextlib
 import io
@@ -19,9 +20,6 @@ PROJECT_FILES = [
     "mkdocs.yml",
     "overrides/404.html",
     "pyproject.toml",
-    "hooks/executed_snippets.py",
-    "hooks/notebooks.py",
-    "hooks/template_cache.py",
     "docs/stylesheets/extra.css",
     "docs/javascripts/accessibility.js",
     "docs/javascripts/prediction.js",
@@ -140,8 +138,8 @@ def inside(project: Path, environ: dict[str, str]):
 
 def build(project: Path, **env: str) -> Built:
     """`mkdocs build --strict` in the copy, as the command line runs it (startup, build, shutdown)
-    but in this process: the copy's hook is loaded from its own path, and what MkDocs, its plugins
-    and the hook log is the build's log. A new interpreter for each build would cost more than the
+    but in this process: the copy's mkdocs.yml names the installed plugin, and what MkDocs and
+    its plugins log is the build's log. A new interpreter for each build would cost more than the
     build; `build_in_new_interpreter` is for what only a new interpreter can plant."""
     from mkdocs.commands.build import build as build_site
     from mkdocs.config import load_config

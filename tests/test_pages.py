@@ -1,5 +1,5 @@
 """The page rules, in-process: on strings, and over every page of docs/, which is what holds a build
-without the MkDocs hook (Zensical) to them."""
+without the MkDocs plugin (Zensical) to them."""
 
 import pytest
 from project_copy import SAMPLE_PAGE
@@ -87,7 +87,6 @@ def test_executed_includes_are_found_in_any_form(block, expected):
 def test_nothing_imports_markdown_execs_internals():
     sources = [
         *ROOT.glob("src/**/*.py"),
-        *ROOT.glob("hooks/*.py"),
         *ROOT.glob("tests/*.py"),
         *ROOT.glob("benchmarks/*.py"),
         *ROOT.glob("snippets/*/*.py"),
@@ -101,22 +100,14 @@ def test_nothing_imports_markdown_execs_internals():
     assert users == []
 
 
-def load_hook():
-    """The MkDocs hook module, loaded from its file as MkDocs loads it."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "executed_snippets_hook", ROOT / "hooks/executed_snippets.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("command, strict", [("serve", False), ("build", True)])
 def test_serve_shows_a_failing_snippet_in_its_page_while_a_build_stays_strict(command, strict):
     from types import SimpleNamespace
 
-    hook = load_hook()
-    hook.on_startup(command=command, dirty=False)
-    assert hook.on_config(SimpleNamespace(strict=True)).strict is strict
+    from compression_answers.plugin import CompressionAnswersPlugin
+
+    plugin = CompressionAnswersPlugin()
+    errors, warnings = plugin.load_config({})
+    assert errors == [] and warnings == []
+    plugin.on_startup(command=command, dirty=False)
+    assert plugin.on_config(SimpleNamespace(strict=True)).strict is strict

@@ -330,3 +330,32 @@ def test_a_temporary_folder_inside_the_project_is_refused_naming_tmpdir(project,
     with pytest.raises(SnippetFailed, match="TMPDIR"):
         scratch_copy(project)
     assert list(inside.iterdir()) == [], "a copy was started inside the project"
+
+
+# A timing snippet is recognised by its text: a comment naming the module is enough here.
+TIMES_ITSELF = "# times with torch.utils.benchmark\n"
+INHERITED = "import sys\n\nprint('planted_in_the_build' in sys.modules)\n"
+
+
+def test_a_timing_snippet_runs_in_a_fresh_interpreter_and_others_in_a_fork(project, monkeypatch):
+    monkeypatch.setitem(sys.modules, "planted_in_the_build", type(sys)("planted_in_the_build"))
+    assert run(project, INHERITED) == "True\n", "a plain snippet should share the build's imports"
+    assert run(project, TIMES_ITSELF + INHERITED) == "False\n", "a timing snippet inherited them"
+
+
+def test_a_fresh_interpreter_keeps_the_runners_rules(project):
+    assert (
+        run(
+            project, TIMES_ITSELF + "import os\n\nprint(os.environ['OMP_NUM_THREADS'])\n", threads=1
+        )
+        == "1\n"
+    )
+    fails(project, TIMES_ITSELF + "raise ValueError('planted')\n", SNIPPET, "ValueError: planted")
+    fails(
+        project,
+        TIMES_ITSELF + "import time\n\ntime.sleep(60)\n",
+        SNIPPET,
+        "still running",
+        timeout=2,
+    )
+    fails(project, TIMES_ITSELF + "open('planted.txt', 'w').write('x')\n", "planted.txt")

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from compression_answers.runs import Gate, times_itself
+from compression_answers.runner import times_itself
+from compression_answers.runs import Gate
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,13 @@
 """Running one snippet as `python <path>` would, in a child forked from this process.
 
 The child starts with this process's imports (torch is imported once per build, not once per
-snippet). It runs in its own process group, in a scratch copy of the project, with every
+snippet). A snippet that times something starts a fresh interpreter instead (the child execs
+`python -m compression_answers.fresh_child`): a child forked from the build's process inherits
+its memory allocator's state, and with it whether a large temporary is served from the heap or
+from fresh pages, which changed torchao's eager int8 time threefold from one build to the next
+while `python <path>` gave the same time every run.
+
+The child runs in its own process group, in a scratch copy of the project, with every
 descriptor it did not create closed. At its end or at its time limit, the whole group is killed
 and reaped, so nothing outlives it. What it printed must be UTF-8 text without terminal escape
 codes, and under a size limit. A file it added, changed or deleted in its copy of the project is
@@ -45,6 +51,12 @@ NOT_COPIED = {
 }
 ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
 DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
+TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
+
+
+def times_itself(code: str) -> bool:
+    """Whether a snippet measures time: then it runs alone, in a fresh interpreter."""
+    return TIMES_ITSELF.search(code) is not None
 
 
 class SnippetFailed(Exception):
@@ -200,10 +212,10 @@ def changes(before: dict, after: dict) -> list[str]:
 _forking = threading.Lock()
 
 
-def _child(
+def run_in_child(
     path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None
 ) -> None:
-    """In the forked child: become `python <path>` in the scratch copy, run, and exit without returning."""
+    """In the child: become `python <path>` in the scratch copy, run, and exit without returning."""
     code = 1
     imported_before = set(sys.modules)
     read: set[str] = set()
@@ -262,6 +274,22 @@ def _child(
         os.write(status_fd, DONE + json.dumps(report).encode())
     finally:
         os._exit(code)
+
+
+def exec_fresh(
+    path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None
+) -> None:
+    """In the forked child: replace this process by a fresh interpreter that runs the snippet
+    (same pid, group and pipes), and never return."""
+    try:
+        os.set_inheritable(status_fd, True)
+        arguments = [path, str(scratch), str(status_fd), str(threads or 0), str(width or 0)]
+        os.execv(  # noqa: S606 - this interpreter, with arguments the runner builds
+            sys.executable, [sys.executable, "-m", "compression_answers.fresh_child", *arguments]
+        )
+    finally:  # only if exec failed: the parent reports the exit, with what stderr says
+        traceback.print_exc()
+        os._exit(127)
 
 
 # ATen's kernel choices for x86-64, oldest first (torch.backends.cpu.get_cpu_capability's names).
@@ -326,7 +354,9 @@ def run_snippet(
                 os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
                 os.dup2(out_write, 1)
                 os.dup2(err_write, 2)
-                _child(path, scratch, status_write, threads, width)
+                if times_itself(code):
+                    exec_fresh(path, scratch, status_write, threads, width)
+                run_in_child(path, scratch, status_write, threads, width)
             # Closed before another snippet can be forked: no sibling inherits this one's pipes.
             for fd in (out_write, err_write, status_write):
                 os.close(fd)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import re
 import shutil
 import threading
 import time
@@ -22,7 +21,14 @@ from pathlib import Path
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
 from compression_answers.page_rules import Include, executed_includes
-from compression_answers.runner import Ran, SnippetFailed, run_snippet, scratch_copy, snippet_file
+from compression_answers.runner import (
+    Ran,
+    SnippetFailed,
+    run_snippet,
+    scratch_copy,
+    snippet_file,
+    times_itself,
+)
 
 CACHE_DIR = Path(".cache") / "executed-snippets"
 
@@ -30,14 +36,6 @@ CACHE_DIR = Path(".cache") / "executed-snippets"
 class RunnerFault(RuntimeError):
     """The runner or the cache failed (not the snippet): the build stops, naming what it ran
     (the MkDocs plugin reports it by its message, as a PluginError)."""
-
-
-TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
-
-
-def times_itself(code: str) -> bool:
-    """Whether a snippet measures time: then no other snippet may run beside it."""
-    return TIMES_ITSELF.search(code) is not None
 
 
 class Gate:
@@ -182,7 +180,7 @@ class Runs:
                 self._pristine = scratch_copy(self.project, prefix="build-")
                 atexit.register(
                     shutil.rmtree, self._pristine, True
-                )  # also where no hook shuts down (Zensical)
+                )  # also where no plugin shuts down (Zensical)
             return self._pristine
 
     def shutdown(self, cancel: bool = False) -> None:

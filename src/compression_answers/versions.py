@@ -263,7 +263,7 @@ def note_markdown(
 
 
 if __name__ == "__main__":
-    # For a build without the MkDocs hook (Zensical): write the page the hook would generate.
+    # For a build without the MkDocs plugin (Zensical): write the page the plugin would generate.
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs") / PAGE
     target.write_text(page_for(Path.cwd()), encoding="utf-8")
     print(f"wrote {target}")
