@@ -10,9 +10,9 @@ from compression_answers import cache
 from compression_answers.runner import Ran, file_hash
 
 
-def build_with_cache(project) -> tuple[int, int]:
+def build_with_cache(project, **env: str) -> tuple[int, int]:
     """How many snippets the build executed, and how many it took from the cache."""
-    done = build(project, SNIPPET_CACHE="on")
+    done = build(project, SNIPPET_CACHE="on", **env)
     assert done.returncode == 0, done.stderr
     executed, from_cache = re.search(
         r"snippets: (\d+) executed .*?, (\d+) from cache", done.stderr
@@ -153,3 +153,11 @@ def test_a_docstring_edit_outside_the_runner_keeps_the_key_and_one_inside_change
     runner = package / "runner.py"
     runner.write_text('"""Edited."""\n' + runner.read_text())
     assert cache.runner_code(package) != before
+
+
+def test_a_changed_thread_count_executes_again(project):
+    assert build_with_cache(project) == (1, 0)
+    assert build_with_cache(project) == (0, 1)
+    # One job at a time gives a snippet torch's default threads; more give each one thread.
+    assert build_with_cache(project, SNIPPET_JOBS="1") == (1, 0)
+    assert build_with_cache(project, SNIPPET_JOBS="1") == (0, 1)
