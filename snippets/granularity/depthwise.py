@@ -136,6 +136,14 @@ lines = {
 }
 for label, (middle, low, high) in lines.items():
     print(f"  {label:<36}{middle:+6.2f}  [{low:+.2f}, {high:+.2f}]")
+# The t interval leans on roughly normal differences; the sign test only on independent seeds.
+pairs = list(zip(rows["int4 channel"], rows["int4 tensor"], strict=True))
+better, worse = sum(c > t for c, t in pairs), sum(c < t for c, t in pairs)
+sign_p = stats.binomtest(better, better + worse).pvalue
+print(
+    f"int4, seed by seed: per channel better in {better}, worse in {worse}, tied in "
+    f"{len(pairs) - better - worse}; two-sided sign test p = {sign_p:.3f}"
+)
 print()
 int4_cost = lines["fp32 minus int4 per tensor"]
 int4_gap = lines["int4: per channel minus per tensor"]
@@ -149,6 +157,10 @@ print(
 )
 print(
     f"check: per channel beats per tensor at int4, the paired interval above 0: {int4_gap[1] > 0}"
+)
+print(
+    "check: per channel beats per tensor at int4 in more seeds than not, the sign test's p below "
+    f"0.05: {better > worse and sign_p < 0.05}"
 )
 print(
     "check: training spreads the channels' scales further than initialisation, in every seed: "

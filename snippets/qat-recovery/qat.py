@@ -120,6 +120,13 @@ for label, (middle, low, high) in [
     ("QAT minus the original fp32", paired(QAT, "fp32")),
 ]:
     print(f"  {label:<28}{middle:+6.2f}  [{low:+.2f}, {high:+.2f}]")
+# The mean can hide a seed where QAT falls well short: each seed's difference, and how many stay close.
+per_seed = [q - c for q, c in zip(rows[QAT], rows[CONTROL], strict=True)]
+print(
+    "  QAT minus the fp32 control, seed by seed: "
+    + ", ".join(f"{d:+.2f}" for d in per_seed)
+    + f"; within 1 point in {sum(d > -1.0 for d in per_seed)} of {len(per_seed)} seeds"
+)
 print(f"check: this set-up has a real PTQ gap, its interval above 1 point: {ptq_loss[1] > 1.0}")
 print(
     "claim: QAT recovers what PTQ lost, ending within 1 point of the fp32 control trained as long "
