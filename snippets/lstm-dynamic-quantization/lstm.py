@@ -3,6 +3,7 @@
 import copy
 import io
 import os
+import statistics
 import warnings
 
 # The kernels of a CPU with AVX2 only, on every x86-64 CPU, so that the accuracies below match
@@ -24,7 +25,7 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 from torch.ao.quantization import per_channel_dynamic_qconfig
 
-torch.manual_seed(0)
+SEEDS = range(5)  # training seeds; the table shows the first one's models in full
 # One thread: float sums then run in one order, so the results do not depend on the core count.
 torch.set_num_threads(1)
 X, y = load_digits(return_X_y=True)  # ships with scikit-learn: nothing is downloaded
@@ -49,14 +50,28 @@ class DigitLSTM(nn.Module):
         return self.head(output[:, -1])
 
 
-model = DigitLSTM()
-optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-for _epoch in range(15):
-    for batch in torch.randperm(len(X_train)).split(64):
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
-        optimizer.step()
-model.eval()
+def trained(seed):
+    torch.manual_seed(seed)
+    model = DigitLSTM()
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _epoch in range(15):
+        for batch in torch.randperm(len(X_train)).split(64):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(X_train[batch]), y_train[batch]).backward()
+            optimizer.step()
+    return model.eval()
+
+
+def int8(model):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the deprecation warnings are shown on the PTQ page
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model), {nn.LSTM, nn.Linear}, dtype=torch.qint8
+        )
+
+
+models = [trained(seed) for seed in SEEDS]
+model = models[0]
 
 with warnings.catch_warnings():
     warnings.simplefilter(
@@ -64,9 +79,7 @@ with warnings.catch_warnings():
     )  # the deprecation warnings are shown on the post-training quantization page
     variants = {
         "fp32": model,
-        "int8": torch.ao.quantization.quantize_dynamic(
-            copy.deepcopy(model), {nn.LSTM, nn.Linear}, dtype=torch.qint8
-        ),
+        "int8": int8(model),
         "int8 per-channel": torch.ao.quantization.quantize_dynamic(
             copy.deepcopy(model),
             {nn.LSTM: per_channel_dynamic_qconfig, nn.Linear: per_channel_dynamic_qconfig},
@@ -123,28 +136,40 @@ for name, m in variants.items():
         f"{name:<18}{accuracy[name]:>9.2f}%{saved_bytes(m):>13}{saved_bytes(m) / fp32_bytes:>8.2f}x{comparison}"
     )
 
-drop = accuracy["fp32"] - accuracy["int8"]
 # How large the drop can be, paired on the same test examples: the drop is at most the share of
 # examples only fp32 gets right, and that share's exact (Clopper-Pearson) 95% upper bound holds
-# however few they are.
-only_fp32, only_int8, _ = mcnemar(predicted["fp32"], predicted["int8"])
+# however few they are. Each seed's model is its own quantization, so each gets its own bound.
 n = len(y_test)
-upper = binomtest(only_fp32, n).proportion_ci(0.95, method="exact").high * 100
 print()
 print(
-    f"fp32 minus int8, on the same {n} examples: {drop:+.2f} points ({only_fp32} right only in "
-    f"fp32, {only_int8} only in int8); exact 95% upper bound on the drop: {upper:.2f} points"
+    f"each training seed, fp32 minus int8 on the same {n} examples, and its exact 95% upper bound:"
+)
+drops, uppers = [], []
+for seed, trained_model in zip(SEEDS, models, strict=True):
+    fp32_predicted, int8_predicted = predictions(trained_model), predictions(int8(trained_model))
+    only_fp32, only_int8, _ = mcnemar(fp32_predicted, int8_predicted)
+    drops.append((only_fp32 - only_int8) * 100 / n)
+    uppers.append(binomtest(only_fp32, n).proportion_ci(0.95, method="exact").high * 100)
+    print(
+        f"  seed {seed}: fp32 {(fp32_predicted == y_test).float().mean().item() * 100:.2f}%, "
+        f"drop {drops[-1]:+.2f} points ({only_fp32} right only in fp32, {only_int8} only in int8), "
+        f"upper bound {uppers[-1]:.2f}"
+    )
+print(
+    f"  over the {len(SEEDS)} seeds: drop {statistics.mean(drops):+.2f} ± {statistics.stdev(drops):.2f} "
+    f"points (mean ± sd); the largest upper bound {max(uppers):.2f} points"
 )
 print()
 print(
     f"claim: the int8 model saves to under a third of the fp32 file: {saved_bytes(variants['int8']) < fp32_bytes / 3}"
 )
 print(
-    f"claim: dynamic int8 costs this LSTM a small drop, under the question's 3 points: {drop < 3.0}"
+    "claim: dynamic int8 costs this LSTM a small drop, under the question's 3 points, in every "
+    f"seed: {max(drops) < 3.0}"
 )
 print(
     "caveat: the question's 3-point drop lies above the upper bound of what dynamic int8 cost "
-    f"here: {upper < 3.0}"
+    f"here, in every seed: {max(uppers) < 3.0}"
 )
 print()
 linear_only = saved_bytes(variants["int8 Linear only"]) / fp32_bytes
@@ -153,9 +178,9 @@ print(
 )
 
 # The option of the page's answer prediction that this run shows (the build keys it on this line).
-# Decided by the exact upper bound, as the caveat is: a point estimate under 1 point would not
+# Decided by the exact upper bounds, as the caveat is: a point estimate under 1 point would not
 # rule out a 3-point cost.
-if upper < 3.0:
+if max(uppers) < 3.0:
     answer = (
         "More than dynamic int8 cost this LSTM: count the changed predictions, look for a cause"
     )
