@@ -29,6 +29,9 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from compression_answers import site_server  # the built site, served as a static host serves it
+from compression_answers.numerics import AVX2_ONLY
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 RESULTS = ROOT / "benchmarks" / "build_speed.txt"
@@ -43,11 +46,6 @@ COPIED = [
 ]
 LIGHTHOUSE = ROOT / "benchmarks" / "node-tools"
 LIGHTHOUSE_TARGETS = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
-sys.path.insert(0, str(ROOT / "tests"))  # the tests' own server for the built site
-import site_server  # noqa: E402
-
-from compression_answers.numerics import AVX2_ONLY  # noqa: E402
-
 GENERATED_QUESTIONS = 200
 # What runs in one process, one torch import: the floor no build can beat.
 FLOOR = """

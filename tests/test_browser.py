@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 import node_tools
 import pytest
-import site_server
 from outcome_memo import OutcomeMemo
 from playwright.sync_api import Error as PlaywrightError
 from snippet_outputs import DOCS, ROOT, site_file
 
+from compression_answers import site_server
 from compression_answers.notebooks import question_pages
 from compression_answers.runner import file_hash
 
