@@ -184,3 +184,21 @@ def test_built_pages_show_what_the_snippets_print(built_site, subtests, pytestco
             if problem:
                 pytest.fail(problem, pytrace=False)
     pages_problems(site, subtests, standalone)
+
+
+def test_every_question_page_leads_on_and_names_the_build_its_verdict_came_from(
+    built_site, subtests
+):
+    built = f"Decided by this build's runs: {versions.describe(versions.environment())}, on "
+    for page in question_pages(DOCS):
+        html = (built_site / site_file(page.relative_to(DOCS)).dest_uri).read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        with subtests.test(page=page.name):
+            assert built in soup.get_text(" "), "the verdict does not name the torch and the date"
+            assert soup.select_one("a.md-footer__link--prev, a.md-footer__link--next"), (
+                "no previous or next page at the end"
+            )
+            sidebar = soup.select_one("nav.md-nav--primary")
+            assert "Notebook:" not in sidebar.get_text(" "), (
+                "the notebooks are listed in the sidebar"
+            )

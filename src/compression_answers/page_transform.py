@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from compression_answers import claims, page_rules, pages, predictions, prose_figures, versions
@@ -102,7 +103,7 @@ class Notebook:
 
 
 def question_page(
-    markdown: str, source: str, where: str, decisions: Decisions
+    markdown: str, source: str, where: str, decisions: Decisions, built: str = ""
 ) -> tuple[str, list[Problem]]:
     """The verdict and the prediction's right choice, as the page's runs decide them. Without a
     verdict the prediction has no key: it is left out, and the problem fails the build."""
@@ -125,7 +126,9 @@ def question_page(
         if found:
             problems.append(Problem(where, page_rules.line_of(source, found.offset), str(found)))
         answers = [(answer.text, answer.snippet) for answer in decision.answers]
-        markdown = pages.render_verdict(markdown, decision.verdict, decision.checked, answers)
+        markdown = pages.render_verdict(
+            markdown, decision.verdict, decision.checked, answers, built
+        )
     except pages.PageProblem as problem:
         problems.append(Problem(where, page_rules.line_of(source, problem.offset), str(problem)))
     return markdown, problems
@@ -186,6 +189,13 @@ def with_notebook(markdown: str, notebook: Notebook) -> str:
     return markdown.replace(EVIDENCE, offer, 1)
 
 
+def built_with(today: date | None = None) -> str:
+    """`torch 2.13.0 (+cpu), torchao 0.18.0, Python 3.11, on 2026-11-30`: what a verdict was
+    decided under."""
+    today = today or datetime.now(UTC).date()
+    return f"{versions.describe(versions.environment())}, on {today.isoformat()}"
+
+
 @dataclass
 class Site:
     """What a page's rendering needs of the whole site, once per build."""
@@ -197,6 +207,7 @@ class Site:
     ]  # every question page's (src_uri, source)
     differences: Sequence[versions.Difference] = ()
     notebook_of: Callable[[str], Notebook | None] = lambda src_uri: None
+    built: str = ""  # the versions and date of this build, named under each verdict
 
 
 def render(markdown: str, source: str, src_uri: str, site: Site) -> tuple[str, list[Problem]]:
@@ -208,7 +219,7 @@ def render(markdown: str, source: str, src_uri: str, site: Site) -> tuple[str, l
         for problem in page_rules.problems(src_uri, source, site.project)
     ]
     if page_rules.is_question_page(src_uri):
-        markdown, found = question_page(markdown, source, where, site.decisions)
+        markdown, found = question_page(markdown, source, where, site.decisions, site.built)
         problems += found
         notebook = site.notebook_of(src_uri)
         if notebook is not None:

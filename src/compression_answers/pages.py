@@ -66,14 +66,22 @@ def checked_list(
 
 
 def render_verdict(
-    markdown: str, decided: Verdict, checked: list[Checked], answers: Sequence[tuple[str, str]] = ()
+    markdown: str,
+    decided: Verdict,
+    checked: list[Checked],
+    answers: Sequence[tuple[str, str]] = (),
+    built: str = "",
 ) -> str:
     """Replace the declared verdict by the decided one, with the run's answer and the checked
-    lines that decide it: the verdict states the figures the runs printed."""
+    lines that decide it: the verdict states the figures the runs printed. `built` names the
+    versions and the date of the build whose runs decided it."""
     declared = declared_verdict(markdown)
     header = f'!!! {ADMONITION[decided.name]} "{TITLE[decided.name]}"\n'
     rest = markdown[declared.end() + 1 :]
-    return markdown[: declared.start()] + header + checked_list(checked, answers) + "\n" + rest
+    when = f"\n    Decided by this build's runs: {built}.\n" if built else ""
+    return (
+        markdown[: declared.start()] + header + checked_list(checked, answers) + when + "\n" + rest
+    )
 
 
 @dataclass(frozen=True)

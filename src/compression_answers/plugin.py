@@ -26,8 +26,8 @@ import nbformat
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.utils import get_relative_url
 
 from compression_answers import (
@@ -94,7 +94,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         )
 
     @event_priority(110)  # before mkdocs-jupyter's on_files, which makes pages of the notebooks
-    def on_files(self, files: Files, *, config) -> Files:
+    def start_runs(self, files: Files, *, config) -> Files:
         current = self.runs
         assert current is not None, "on_pre_build makes the runs"
         files.append(File.generated(config, "api-index.md", content=self.api_index(files)))
@@ -126,8 +126,19 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             decisions=page_transform.Decisions(self.included_outputs),
             question_pages=lambda: question_pages,
             differences=differences,
+            built=page_transform.built_with(),
         )
         return files
+
+    @event_priority(-100)  # after mkdocs-jupyter has made its pages of the notebooks
+    def hide_notebooks(self, files: Files, *, config) -> Files:
+        """Each notebook is linked from its question page, not listed in the sidebar."""
+        for file in files:
+            if file.src_uri.startswith(f"{notebooks.NOTEBOOKS}/"):
+                file.inclusion = InclusionLevel.NOT_IN_NAV
+        return files
+
+    on_files = CombinedEvent(start_runs, hide_notebooks)
 
     def included_outputs(self, source: str, where: str):
         assert self.runs is not None

@@ -41,6 +41,7 @@ def site_for(project: Path, docs: Path) -> page_transform.Site:
             decisions=page_transform.Decisions(runs.current(project).included_outputs),
             question_pages=lambda: question_pages,
             differences=versions.differences(project),
+            built=page_transform.built_with(),
         )
     return _sites[project]
 
