@@ -209,14 +209,19 @@ def page_id(path: str) -> str:
 
 
 # What a reader must see without scrolling sideways: each snippet's output (the block before its
-# collapsed source) and each table, with any collapsed block opened first.
+# collapsed source) and each table, with any collapsed block opened first. An output that holds
+# a printed table's rows may scroll inside itself: its rows keep their columns instead.
 SIDEWAYS = """() => {
   document.querySelectorAll('details').forEach(d => d.open = true);
   const blocks = document.querySelectorAll(
     '.md-content .highlight:has(+ details.snippet-source) pre > code, .md-content .md-typeset__scrollwrap');
-  return [...blocks].filter(b => b.scrollWidth > b.clientWidth + 1).map(b =>
+  return [...blocks].filter(b => !b.querySelector('.snippet-row'))
+    .filter(b => b.scrollWidth > b.clientWidth + 1).map(b =>
     `${b.scrollWidth - b.clientWidth} px hidden: ${b.textContent.trim().split('\\n')[0].slice(0, 60)}`);
 }"""
+# Each row of a printed table on one line: a row that wrapped is drawn as more than one box.
+WRAPPED_ROWS = """() => [...document.querySelectorAll('.md-content .snippet-row')]
+  .filter(row => row.getClientRects().length > 1).map(row => row.textContent.slice(0, 60))"""
 # The smallest text of each figure, in CSS pixels as drawn: user units times the SVG's scale.
 FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
   const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
@@ -384,6 +389,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             page.screenshot(path=SCREENSHOTS / f"{page_id(path)}-{scheme}.png", full_page=True)
         with subtests.test(scheme=scheme, screen=screen, check="no sideways scroll"):
             assert page.evaluate(SIDEWAYS) == []
+        with subtests.test(scheme=scheme, screen=screen, check="no printed table row wraps"):
+            assert page.evaluate(WRAPPED_ROWS) == []
         if scheme == "light":  # the text's size depends on the width, not on the colours
             with subtests.test(screen=screen, check="figure text is readable"):
                 smallest = page.evaluate(FIGURE_TEXT)

@@ -81,3 +81,39 @@ def test_an_executed_block_this_site_does_not_run_is_refused_by_name(render, blo
 def test_a_plain_code_block_is_only_highlighted(render):
     html = render(f"```python\n{INLINE}\n```")
     assert "highlight" in html and "claim" in html
+
+
+def text_result(*lines: str) -> str:
+    return (
+        '<div class="highlight"><pre><span></span><code>' + "\n".join(lines) + "</code></pre></div>"
+    )
+
+
+def test_a_printed_tables_rows_keep_their_columns_and_other_lines_wrap():
+    from compression_answers.fence import ROW, table_rows_kept
+
+    kept = table_rows_kept(
+        text_result("model   accuracy", "fp32    93.89%", "claim: it holds, as printed: True")
+    )
+    assert kept.count(ROW) == 2
+    assert f"{ROW}fp32    93.89%</span>" in kept
+    assert "\nclaim: it holds, as printed: True</code>" in kept
+
+
+def test_prose_output_and_a_lone_gap_are_not_a_table():
+    from compression_answers.fence import table_rows_kept
+
+    prose = text_result("one line of prose", "another, with one  double space")
+    assert table_rows_kept(prose) == prose
+    figure = '<svg class="plot"><text>a  b</text><text>c  d</text></svg>'
+    assert table_rows_kept(figure) == figure
+
+
+def test_rows_are_marked_in_markdown_execs_markup_without_being_escaped():
+    from markupsafe import Markup
+
+    from compression_answers.fence import ROW, table_rows_kept
+
+    # markdown-exec hands the fence Markup; the test builds the same from a fixed string.
+    kept = table_rows_kept(Markup(text_result("a    b", "c    d")))  # noqa: S704
+    assert kept.count(ROW) == 2 and "&lt;span" not in kept

@@ -9,6 +9,8 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
 - Only Python executes: an executed block in any other language is refused.
 - The result comes first and the code follows, collapsed under its file's path: a reader sees
   what the run shows before the set-up, and the file to copy stays named.
+- A table the snippet prints keeps its rows on one line (the block scrolls inside itself on a
+  narrow screen), decided from the output: lines with column gaps, two or more of them.
 - A snippet that fails is markdown-exec's `ExecutionError`: its traceback is shown in place and
   logged as a warning, which fails a strict build. Anything else that goes wrong here raises
   `SuperFencesException`, the one exception superfences does not swallow: the build stops.
@@ -34,12 +36,35 @@ SOURCE_END = (
 )
 
 
+# A column gap: two spaces or more between printed words. Prose has one.
+COLUMN_GAP = re.compile(r"\S {2,}\S")
+ROW = '<span class="snippet-row">'
+
+
+def table_rows_kept(result: str) -> str:
+    """The printed table's rows in a text result, each marked to stay on one line (the block
+    scrolls inside itself where a row is wider than the screen); every other line still wraps.
+    Decided from the output: a line with a column gap, in a block that has two of them or more."""
+    result = str(result)  # markdown-exec's Markup would escape what is joined to it
+    start, end = result.find("<code>"), result.rfind("</code>")
+    if not result.startswith('<div class="highlight">') or start < 0 or end < start:
+        return result  # a figure, or markup of its own: nothing to keep
+    lines = result[start + len("<code>") : end].split("\n")
+    rows = [COLUMN_GAP.search(html_module.unescape(line)) is not None for line in lines]
+    if sum(rows) < 2:
+        return result
+    body = "\n".join(
+        f"{ROW}{line}</span>" if row else line for line, row in zip(lines, rows, strict=True)
+    )
+    return result[: start + len("<code>")] + body + result[end:]
+
+
 def results_first(rendered: str, title: str) -> str:
     """markdown-exec's source-then-result as the result, then the source collapsed under its path."""
     if not rendered.startswith(SOURCE_BLOCK) or SOURCE_END not in rendered:
         return rendered  # no source shown: nothing to move
     end = rendered.index(SOURCE_END) + len(SOURCE_END)
-    source, result = rendered[:end], rendered[end:].strip("\n")
+    source, result = rendered[:end], table_rows_kept(rendered[end:].strip("\n"))
     summary = f"The code: <code>{html_module.escape(title)}</code>"
     # One block: a result that starts inline (a figure's <svg>) must not be wrapped in a <p>.
     return (
