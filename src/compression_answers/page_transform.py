@@ -10,7 +10,7 @@ is called back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -202,11 +202,9 @@ class Site:
 
     project: Path
     decisions: Decisions
-    question_pages: Callable[
-        [], Sequence[tuple[str, str]]
-    ]  # every question page's (src_uri, source)
+    question_pages: Sequence[tuple[str, str]]  # every question page's (src_uri, source)
     differences: Sequence[versions.Difference] = ()
-    notebook_of: Callable[[str], Notebook | None] = lambda src_uri: None
+    notebooks: Mapping[str, Notebook] = field(default_factory=dict)  # by question page's src_uri
     built: str = ""  # the versions and date of this build, named under each verdict
 
 
@@ -221,10 +219,10 @@ def render(markdown: str, source: str, src_uri: str, site: Site) -> tuple[str, l
     if page_rules.is_question_page(src_uri):
         markdown, found = question_page(markdown, source, where, site.decisions, site.built)
         problems += found
-        notebook = site.notebook_of(src_uri)
+        notebook = site.notebooks.get(src_uri)
         if notebook is not None:
             markdown = with_notebook(markdown, notebook)
     elif src_uri == "index.md" and pages.TABLE_MARKER in markdown:
-        markdown, found = home_page(markdown, where, site.question_pages(), site.decisions)
+        markdown, found = home_page(markdown, where, site.question_pages, site.decisions)
         problems += found
     return with_other_versions(markdown, src_uri, site.differences), problems

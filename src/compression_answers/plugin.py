@@ -46,6 +46,17 @@ log = logging.getLogger("mkdocs.plugins.compression_answers")
 GENERATED_NOTEBOOKS = Path(".cache") / "notebooks"
 
 
+def notebook_links(page: File, notebook: File) -> page_transform.Notebook:
+    """The links from a question page to its notebook's page (from its source file, as MkDocs
+    resolves and checks a link) and to the file that mkdocs-jupyter copies beside that page
+    (from the page's URL: a raw link), by MkDocs' URL helpers."""
+    download = notebooks.notebook_download(Path(page.src_uri))
+    return page_transform.Notebook(
+        page_url=get_relative_url(notebook.src_uri, page.src_uri),
+        download_url=get_relative_url(download, page.url),
+    )
+
+
 class CompressionAnswersConfig(base.Config):
     timeout = c.Type((int, float), default=settings.DEFAULT_TIMEOUT_SECONDS)
     jobs = c.Type(int, default=0)
@@ -60,7 +71,6 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         self.site: page_transform.Site | None = None
         self.pages: list[File] = []  # the build's documentation pages
         self.pages_seen: set[str] = set()  # the pages rendered in this build, by src_uri
-        self.notebook_files: dict[str, File] = {}  # question page's src_uri -> its notebook
 
     def on_startup(self, *, command, dirty) -> None:
         self.command = command
@@ -115,17 +125,18 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
                 # A missing file is reported with its page and line.
                 if (current.project / include.path).is_file():
                     current.start(include.path, include.returncode, include.width)
-        self.notebook_files = self.write_notebooks(files, config)
-        question_pages = [
-            (file.src_uri, file.content_string)
-            for file in self.pages
-            if page_rules.is_question_page(file.src_uri)
-        ]
+        question_files = [file for file in self.pages if page_rules.is_question_page(file.src_uri)]
+        notebook_files = self.write_notebooks(files, config)
         self.site = page_transform.Site(
             project=current.project,
             decisions=page_transform.Decisions(self.included_outputs),
-            question_pages=lambda: question_pages,
+            question_pages=[(file.src_uri, file.content_string) for file in question_files],
             differences=differences,
+            notebooks={
+                file.src_uri: notebook_links(file, notebook_files[file.src_uri])
+                for file in question_files
+                if file.src_uri in notebook_files
+            },
             built=page_transform.built_with(),
         )
         return files
@@ -191,19 +202,6 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             written[src_uri] = file
         return written
 
-    def notebook_of(self, page) -> page_transform.Notebook | None:
-        """The links from the page to its notebook's page (from its source file, as MkDocs
-        resolves and checks a link) and to the file that mkdocs-jupyter copies beside that page
-        (from the page's URL: a raw link), by MkDocs' URL helpers."""
-        file = self.notebook_files.get(page.file.src_uri)
-        if file is None:
-            return None
-        download = notebooks.notebook_download(Path(page.file.src_uri))
-        return page_transform.Notebook(
-            page_url=get_relative_url(file.src_uri, page.file.src_uri),
-            download_url=get_relative_url(download, page.url),
-        )
-
     # Before other plugins read the page: the build writes its verdict and predictions.
     @event_priority(50)
     def on_page_markdown(self, markdown, *, page, config, files):
@@ -212,7 +210,6 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         source = page.file.content_string  # with front matter: true line numbers
         where = f"docs/{page.file.src_uri}"
         self.runs.page = (where, source)
-        self.site.notebook_of = lambda _: self.notebook_of(page)
         markdown, problems = page_transform.render(markdown, source, page.file.src_uri, self.site)
         for problem in problems:
             log.warning(str(problem))

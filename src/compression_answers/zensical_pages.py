@@ -19,7 +19,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from compression_answers import page_rules, page_transform, runs, versions
+from compression_answers import notebooks, page_transform, runs, versions
 
 log = logging.getLogger(__name__)
 CONTEXT = "rendering_context"  # the preprocessor Zensical registers with the page being rendered
@@ -31,15 +31,13 @@ _sites: dict[Path, page_transform.Site] = {}
 def site_for(project: Path, docs: Path) -> page_transform.Site:
     """The site's state for this project, made at its first page."""
     if project not in _sites:
-        question_pages = [
-            (page.relative_to(docs).as_posix(), page.read_text(encoding="utf-8"))
-            for page in sorted(docs.rglob("*.md"))
-            if page_rules.is_question_page(page.relative_to(docs).as_posix())
-        ]
         _sites[project] = page_transform.Site(
             project=project,
             decisions=page_transform.Decisions(runs.current(project).included_outputs),
-            question_pages=lambda: question_pages,
+            question_pages=[
+                (page.relative_to(docs).as_posix(), page.read_text(encoding="utf-8"))
+                for page in notebooks.question_pages(docs)
+            ],
             differences=versions.differences(project),
             built=page_transform.built_with(),
         )
