@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from compression_answers import settings
+from compression_answers.fork_server import ForkServer
 from compression_answers.runner import (
     SnippetFailed,
+    kernels_chosen_before_the_snippet,
     run_snippet,
     scratch_copy,
     text_of,
@@ -272,22 +274,26 @@ def test_the_settings_default():
     )
 
 
-def test_a_snippet_that_pins_kernels_torch_had_already_chosen_fails(project):
+def test_a_snippet_that_pins_kernels_torch_had_already_chosen_is_told(monkeypatch):
+    """In a child of a process where torch had computed, the snippet's own ATEN_CPU_CAPABILITY
+    would not take effect; the child's report says so (the fork server never computes, but a
+    module it preloads might)."""
     import torch
 
-    torch.ones(2).sum()  # this process has computed: its children inherit the kernels it chose
+    torch.ones(2).sum()  # this process has computed: a child would inherit the kernels it chose
     chosen = torch.backends.cpu.get_cpu_capability()
     if chosen == "DEFAULT":
         pytest.skip("this CPU has no kernels above ATen's default to choose")
-    pinned = 'import os\nos.environ["ATEN_CPU_CAPABILITY"] = "{}"\nimport torch\nprint(torch.ones(2).sum())\n'
-    assert run(project, pinned.format(chosen.lower())) == "tensor(2.)\n"
-    fails(
-        project,
-        pinned.format("default"),
-        SNIPPET,
-        "ATEN_CPU_CAPABILITY=default",
-        f"already chosen its {chosen} kernels",
-    )
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", chosen.lower())
+    assert kernels_chosen_before_the_snippet() is None
+    monkeypatch.setenv("ATEN_CPU_CAPABILITY", "default")
+    told = kernels_chosen_before_the_snippet()
+    assert "ATEN_CPU_CAPABILITY=default" in told and f"already chosen its {chosen}" in told
+
+
+def test_the_fork_server_has_not_chosen_kernels_when_a_snippet_pins_them(project):
+    pinned = 'import os\nos.environ["ATEN_CPU_CAPABILITY"] = "default"\nimport torch\n'
+    assert run(project, pinned + "print(torch.backends.cpu.get_cpu_capability())\n") == "DEFAULT\n"
 
 
 def test_a_module_that_registers_inductor_passes_stays_out_of_the_build_process(project):
@@ -334,13 +340,21 @@ def test_a_temporary_folder_inside_the_project_is_refused_naming_tmpdir(project,
 
 # A timing snippet is recognised by its text: a comment naming the module is enough here.
 TIMES_ITSELF = "# times with torch.utils.benchmark\n"
-INHERITED = "import sys\n\nprint('planted_in_the_build' in sys.modules)\n"
 
 
-def test_a_timing_snippet_runs_in_a_fresh_interpreter_and_others_in_a_fork(project, monkeypatch):
-    monkeypatch.setitem(sys.modules, "planted_in_the_build", type(sys)("planted_in_the_build"))
-    assert run(project, INHERITED) == "True\n", "a plain snippet should share the build's imports"
-    assert run(project, TIMES_ITSELF + INHERITED) == "False\n", "a timing snippet inherited them"
+def test_a_timing_snippet_runs_in_a_fresh_interpreter_and_others_in_a_fork(project):
+    """A module one run imported is preloaded by the fork server: the next plain snippet starts
+    with it, and a timing snippet does not."""
+    server = ForkServer()
+    try:
+        run(project, "import colorsys\n", server=server)
+        inherited = "import sys\n\nprint('colorsys' in sys.modules)\n"
+        assert run(project, inherited, server=server) == "True\n", "no import was shared"
+        assert run(project, TIMES_ITSELF + inherited, server=server) == "False\n", (
+            "a timing snippet inherited the server's imports"
+        )
+    finally:
+        server.close()
 
 
 def test_a_fresh_interpreter_keeps_the_runners_rules(project):
@@ -359,3 +373,58 @@ def test_a_fresh_interpreter_keeps_the_runners_rules(project):
         timeout=2,
     )
     fails(project, TIMES_ITSELF + "open('planted.txt', 'w').write('x')\n", "planted.txt")
+
+
+# A grandchild that leaves the snippet's process group and keeps its output open: setsid(), then
+# sleep. Under the old runner it held a finished build past its time limit, and outlived it.
+ESCAPES_THE_GROUP = """import os, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # a daemon: forked twice, its parent gone
+        os.execvp("sleep", ["sleep", "{marker}"])
+    os._exit(0)
+time.sleep(0.2)
+print("done")
+"""
+
+
+def test_a_daemon_that_left_the_group_neither_holds_the_run_nor_outlives_it(project):
+    marker = "63.2345"
+    started = time.monotonic()
+    assert run(project, ESCAPES_THE_GROUP.format(marker=marker), timeout=20) == "done\n"
+    assert time.monotonic() - started < 10, "the run waited for the daemon holding its output"
+    time.sleep(0.2)
+    assert processes_with(marker) == [], "a daemon the snippet started outlived it"
+
+
+def test_a_hung_daemon_that_left_the_group_is_killed_at_the_limit(project):
+    marker = "64.2345"
+    code = ESCAPES_THE_GROUP.format(marker=marker).replace('print("done")', "time.sleep(600)")
+    fails(project, code, f"{SNIPPET}: still running after 2 s, stopped", timeout=2)
+    time.sleep(0.2)
+    assert processes_with(marker) == []
+
+
+def test_a_killed_build_leaves_no_snippet_running(project):
+    marker = "65.2345"
+    (project / SNIPPET).write_text(
+        ESCAPES_THE_GROUP.format(marker=marker).replace('print("done")', "time.sleep(600)")
+    )
+    build = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from pathlib import Path\nfrom compression_answers.runner import run_snippet\n"
+            f"run_snippet({SNIPPET!r}, Path({str(project)!r}), 600)\n",
+        ]
+    )
+    deadline = time.monotonic() + 60
+    while not processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker), "the snippet did not start"
+    build.kill()
+    build.wait()
+    deadline = time.monotonic() + 10
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker) == [], "the snippet outlived the build that was killed"

@@ -40,6 +40,7 @@ from compression_answers import (
     settings,
     versions,
 )
+from compression_answers.fork_server import ForkServer
 
 log = logging.getLogger("mkdocs.plugins.compression_answers")
 # Where the build writes the notebooks it generates: mkdocs-jupyter reads a notebook from a file.
@@ -71,9 +72,14 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         self.site: page_transform.Site | None = None
         self.pages: list[File] = []  # the build's documentation pages
         self.pages_seen: set[str] = set()  # the pages rendered in this build, by src_uri
+        # Starts every run; kept across `mkdocs serve`'s rebuilds, so torch is imported once.
+        self.server = ForkServer()
 
     def on_startup(self, *, command, dirty) -> None:
         self.command = command
+
+    def on_shutdown(self) -> None:
+        self.server.close()
 
     def on_config(self, config):
         defaults = settings.Settings(
@@ -101,6 +107,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             settings=self.settings,
             cache_dir=Path(self.config.cache_dir),
             progress=log.info,
+            server=self.server,
         )
 
     @event_priority(110)  # before mkdocs-jupyter's on_files, which makes pages of the notebooks

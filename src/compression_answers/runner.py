@@ -30,13 +30,16 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compression_answers.settings import OUTPUT_LIMIT_BYTES
+
+if TYPE_CHECKING:
+    from compression_answers.fork_server import ForkServer, Started
 
 # What a scratch copy of the project leaves out: nothing a snippet may read lives there.
 NOT_COPIED = {
@@ -132,7 +135,8 @@ def imported_before_fork(name: str) -> bool:
     return not any(name == p or name.startswith(p + ".") for p in NOT_IMPORTED_BEFORE_FORK)
 
 
-def _import_quietly(names) -> None:
+def import_quietly(names: list[str]) -> None:
+    """Import what may be imported before a fork; a module that fails is the child's to report."""
     for name in names:
         if name and name not in sys.modules and imported_before_fork(name):
             try:
@@ -141,17 +145,20 @@ def _import_quietly(names) -> None:
                 continue
 
 
-def warm_imports(code: str) -> None:
-    """Import here what the snippet imports at its top, so that forked children share the cost."""
+def imported_at_top(code: str) -> list[str]:
+    """The modules the snippet imports at its top: the fork server imports them first, so that
+    its children share the cost."""
     try:
         tree = ast.parse(code)
     except SyntaxError:
-        return  # the child reports it, with file and line
+        return []  # the child reports it, with file and line
+    names: list[str] = []
     for node in tree.body:
-        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
-        _import_quietly(names)
+            names.append(node.module)
+    return names
 
 
 def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
@@ -206,10 +213,6 @@ def changes(before: dict, after: dict) -> list[str]:
         f"changed {p}" for p in sorted(before.keys() & after.keys()) if before[p] != after[p]
     ]
     return added + deleted + changed
-
-
-# Builds run snippets from several threads: no fork while this process is importing or forking.
-_forking = threading.Lock()
 
 
 def run_in_child(
@@ -334,33 +337,45 @@ def run_snippet(
     returncode: int = 0,
     width: int | None = None,
     pristine: Path | None = None,
+    server: ForkServer | None = None,
 ) -> Ran:
     """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed.
 
-    `pristine`, a build's one copy of the project, is linked rather than copied for each run."""
+    `pristine`, a build's one copy of the project, is linked rather than copied for each run.
+    `server`, a build's fork server, starts the run; without one, a server is started for it."""
+    from compression_answers.fork_server import ForkServer  # it imports this module
+
     snippet = snippet_file(project, path)
     code = snippet.read_text(encoding="utf-8")
+    own_server = server is None
+    server = server or ForkServer()
     scratch = linked_copy(pristine) if pristine is not None else scratch_copy(project)
     try:
         before = tree_state(scratch)
         started = time.perf_counter()
-        with _forking:
-            warm_imports(code)
-            out_read, out_write = os.pipe()
-            err_read, err_write = os.pipe()
-            status_read, status_write = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-                os.dup2(out_write, 1)
-                os.dup2(err_write, 2)
-                if times_itself(code):
-                    exec_fresh(path, scratch, status_write, threads, width)
-                run_in_child(path, scratch, status_write, threads, width)
-            # Closed before another snippet can be forked: no sibling inherits this one's pipes.
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        status_read, status_write = os.pipe()
+        request = {
+            "path": path,
+            "scratch": str(scratch),
+            "threads": threads,
+            "width": width,
+            "fresh": times_itself(code),
+            "code": code,
+        }
+        try:
+            child = server.start(request, out_write, err_write, status_write, timeout + 120)
+        except BaseException:
+            for fd in (out_read, err_read, status_read):
+                os.close(fd)
+            raise
+        finally:
             for fd in (out_write, err_write, status_write):
                 os.close(fd)
-        chunks, status = _collect(pid, path, {out_read: [], err_read: [], status_read: []}, timeout)
+        chunks, status = _collect(
+            child, path, {out_read: [], err_read: [], status_read: []}, timeout
+        )
         seconds = time.perf_counter() - started
         stdout, stderr = (
             b"".join(chunks[out_read]),
@@ -368,9 +383,8 @@ def run_snippet(
         )
         report_bytes = b"".join(chunks[status_read])
         report = json.loads(report_bytes[len(DONE) :]) if report_bytes.startswith(DONE) else None
-        if report is not None:
-            with _forking:  # modules torch imports lazily: the next children start with them
-                _import_quietly(report["modules"])
+        if report is not None and not own_server:
+            server.preload(report["modules"])  # imported lazily: the next children start with them
         if len(stdout) > OUTPUT_LIMIT_BYTES:  # it may have been stopped for it: say so first
             text_of(stdout, path)
         if report is None:
@@ -404,48 +418,46 @@ def run_snippet(
         return Ran(text, read, seconds)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if own_server:
+            server.close()
 
 
 def _collect(
-    pid: int, path: str, chunks: dict[int, list[bytes]], timeout: float
+    child: Started, path: str, chunks: dict[int, list[bytes]], timeout: float
 ) -> tuple[dict[int, list[bytes]], int]:
-    """Read the child's pipes until it has exited and its group is gone, or its time is up;
-    what each pipe gave, and the child's wait status."""
+    """Read the child's pipes until its supervisor reports its exit and the pipes close, or its
+    time is up; what each pipe gave, and the child's wait status. The supervisor kills what the
+    child left before it reports, so no descendant holds the pipes; the time limit holds anyway."""
     deadline = time.monotonic() + timeout
     status = None
-    with selectors.DefaultSelector() as selector:
-        for fd in chunks:
-            selector.register(fd, selectors.EVENT_READ)
-        while selector.get_map():
-            if status is None:
-                waited, status_now = os.waitpid(pid, os.WNOHANG)
-                if waited:
-                    status = status_now
-                    _kill_group(pid)  # what it left running would hold the pipes open
-            if status is None and time.monotonic() > deadline:
-                _kill_group(pid)
-                os.waitpid(pid, 0)
-                for key in list(selector.get_map().values()):
-                    selector.unregister(key.fd)
-                    os.close(key.fd)
-                raise SnippetFailed(
-                    f"{path}: still running after {timeout:g} s, stopped (the limit is SNIPPET_TIMEOUT)"
-                )
-            for key, _ in selector.select(0.05):
-                data = os.read(key.fd, 65536)
-                if data:
-                    chunks[key.fd].append(data)
-                    if sum(map(len, chunks[key.fd])) > 4 * OUTPUT_LIMIT_BYTES:
-                        _kill_group(pid)  # enough to know it is over the limit
-                else:
-                    selector.unregister(key.fd)
-                    os.close(key.fd)
-    if status is None:
-        _, status = os.waitpid(pid, 0)
-    _kill_group(pid)
-    return chunks, status
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group has ended already
-        os.killpg(pid, signal.SIGKILL)
+    try:
+        with selectors.DefaultSelector() as selector:
+            for fd in chunks:
+                selector.register(fd, selectors.EVENT_READ)
+            selector.register(child, selectors.EVENT_READ)
+            while selector.get_map():
+                if time.monotonic() > deadline:
+                    for key in list(selector.get_map().values()):
+                        selector.unregister(key.fileobj)
+                    for fd in chunks:
+                        os.close(fd)
+                    child.stop()
+                    raise SnippetFailed(
+                        f"{path}: still running after {timeout:g} s, stopped (the limit is SNIPPET_TIMEOUT)"
+                    )
+                for key, _ in selector.select(0.05):
+                    if key.fileobj is child:
+                        selector.unregister(child)
+                        status = child.status()
+                        continue
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        chunks[key.fd].append(data)
+                        if sum(map(len, chunks[key.fd])) > 4 * OUTPUT_LIMIT_BYTES:
+                            child.stop()  # enough to know it is over the limit
+                    else:
+                        selector.unregister(key.fd)
+                        os.close(key.fd)
+    finally:
+        child.close()
+    return chunks, status if status is not None else -1

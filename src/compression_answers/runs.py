@@ -20,6 +20,7 @@ from pathlib import Path
 
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
+from compression_answers.fork_server import ForkServer
 from compression_answers.page_rules import Include, executed_includes
 from compression_answers.runner import (
     Ran,
@@ -84,8 +85,13 @@ class Runs:
         settings: settings_module.Settings | None = None,
         cache_dir: Path = CACHE_DIR,
         progress: Callable[[str], None] | None = None,
+        server: ForkServer | None = None,
     ) -> None:
         self.project = project.resolve()
+        # Where runs start (see fork_server.py); one the caller passes outlives these runs (the
+        # plugin keeps one across `mkdocs serve`'s rebuilds, torch imported once).
+        self.own_server = server is None
+        self.server = server or ForkServer()
         self.settings = settings or settings_module.read()
         self.environment = environment()  # once per build: reading package metadata is not free
         self.cache = Cache(self.project / cache_dir, self.project)
@@ -160,6 +166,7 @@ class Runs:
                 returncode=returncode,
                 width=width,
                 pristine=pristine,
+                server=self.server,
             )
         with self.lock:
             self.executed.append((path, ran.seconds))
@@ -185,6 +192,8 @@ class Runs:
 
     def shutdown(self, cancel: bool = False) -> None:
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if self.own_server:
+            self.server.close()
         if self._pristine is not None and not cancel:
             shutil.rmtree(self._pristine, ignore_errors=True)
             self._pristine = None
@@ -199,6 +208,7 @@ def current(project: Path | None = None) -> Runs:
     global _current  # noqa: PLW0603 - one Runs per build, replaced by the plugin before each build
     if _current is None:
         _current = Runs(project or Path.cwd())
+        atexit.register(_current.server.close)  # no plugin ends these runs (Zensical)
     return _current
 
 

@@ -1,0 +1,318 @@
+"""Where snippet runs start: a fresh interpreter, one thread, that forks one child per run.
+
+The build renders pages from several threads, and forking a process that has threads can leave a
+child holding a lock no thread will release (Python 3.12 warns about it; 3.14's multiprocessing
+no longer forks by default). So the build never forks. It starts this server once, with
+`subprocess`, and asks it for each run over a Unix socket, passing the run's pipes along. The
+server imports what snippets import (torch once, not once per snippet) and stays on one thread:
+OpenBLAS, which starts its threads when numpy loads, is loaded here with one, and a module whose
+import starts a thread anyway is never imported here again (the server re-executes itself
+without it, see `Server.preload`).
+
+For each run the server forks a supervisor, which forks the snippet's child and adopts whatever
+the snippet leaves behind (`PR_SET_CHILD_SUBREAPER`): a process that called `setsid()`, or a
+daemon that forked twice, is still the supervisor's descendant. When the child exits, when the
+build asks, or when the build itself ends (its end of the socket closes), the supervisor kills
+the child's group and every descendant, then reports the child's wait status. Nothing a snippet
+starts outlives its run, and nothing holds its output pipes open after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from compression_answers.runner import exec_fresh, import_quietly, imported_at_top, run_in_child
+
+MESSAGE_LIMIT = 1 << 22  # bytes: a request carries the snippet's code, for its imports
+PR_SET_CHILD_SUBREAPER = 36
+# Loaded by numpy and scipy with a thread per core, started at import: the server would then fork
+# with threads. A child forked from the server keeps one BLAS thread; its numerics do not depend
+# on it (every snippet prints the same with one thread and with all: tests/test_snippets.py).
+ONE_THREAD_AT_LOAD = {"OPENBLAS_NUM_THREADS": "1"}
+BUILD_VALUES = "COMPRESSION_ANSWERS_BUILD_VALUES"  # what a child's environment gets back
+
+
+class ServerEnded(RuntimeError):
+    """The fork server is gone (it crashed, or could not start): the runner's fault, not a snippet's."""
+
+
+class Started:
+    """A run the server started: the child's pid, and the socket its supervisor answers on (the
+    pid, then, once it has killed whatever the child left, the child's wait status)."""
+
+    def __init__(self, reply: socket.socket, timeout: float) -> None:
+        self.reply = reply
+        self._said = b""
+        reply.settimeout(timeout)  # the server may first import what the snippet imports
+        try:
+            while b"\n" not in self._said:
+                data = reply.recv(64)
+                if not data:
+                    break
+                self._said += data
+        except OSError:
+            pass
+        reply.settimeout(None)
+        words = self._said.split()
+        if b"\n" not in self._said or not words:
+            reply.close()
+            raise ServerEnded("the fork server did not start the run")
+        self.pid = int(words[0])
+
+    def fileno(self) -> int:
+        return self.reply.fileno()
+
+    def status(self) -> int:
+        """The child's wait status (blocks until the supervisor reports it). Raises ServerEnded
+        if the supervisor vanished without reporting."""
+        while self._said.count(b"\n") < 2:
+            data = self.reply.recv(64)
+            if not data:
+                raise ServerEnded(
+                    "the supervisor of a run ended without reporting its child's exit"
+                )
+            self._said += data
+        return int(self._said.split()[1])
+
+    def stop(self) -> int:
+        """Kill the child and all it started; its wait status."""
+        with contextlib.suppress(OSError):
+            self.reply.send(b"stop")
+        self.reply.settimeout(30)
+        try:
+            return self.status()
+        except (OSError, ServerEnded):
+            return -1
+
+    def close(self) -> None:
+        self.reply.close()
+
+
+class ForkServer:
+    """The build's side: starts the server on first use, sends it runs, and stops it at `close`."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def _connection(self) -> socket.socket:
+        with self._lock:
+            if self._process is not None and self._process.poll() is not None:
+                raise ServerEnded(f"the fork server exited with code {self._process.returncode}")
+            if self._control is None:
+                ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                # Its working folder is not the project: a snippet finds nothing of the checkout
+                # through its parent's /proc entry.
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "compression_answers.fork_server", str(theirs.fileno())],
+                    pass_fds=[theirs.fileno()],
+                    stdin=subprocess.DEVNULL,
+                    cwd="/",
+                    env={
+                        **os.environ,
+                        **ONE_THREAD_AT_LOAD,
+                        BUILD_VALUES: json.dumps(
+                            {v: os.environ.get(v) for v in ONE_THREAD_AT_LOAD}
+                        ),
+                    },
+                )
+                theirs.close()
+                self._control = ours
+            return self._control
+
+    def _send(self, request: dict, fds: list[int]) -> None:
+        try:
+            socket.send_fds(self._connection(), [json.dumps(request).encode()], fds)
+        except OSError as error:
+            raise ServerEnded(f"the fork server is gone: {error}") from None
+
+    def start(
+        self,
+        request: dict,
+        stdout: int,
+        stderr: int,
+        status: int,
+        timeout: float,
+    ) -> Started:
+        """Start a run (`request`: path, scratch, threads, width, fresh, code) writing to these
+        pipes; the caller closes its copies of them."""
+        ours, theirs = socket.socketpair()
+        try:
+            self._send(request, [stdout, stderr, status, theirs.fileno()])
+        finally:
+            theirs.close()
+        return Started(ours, timeout)
+
+    def preload(self, modules: list[str]) -> None:
+        """Modules a run imported lazily: the next children start with them."""
+        if modules:
+            self._send({"preload": modules}, [])
+
+    def close(self) -> None:
+        with self._lock:
+            if self._control is not None:
+                self._control.close()  # the server reads its end and exits
+                self._control = None
+            if self._process is not None:
+                try:
+                    self._process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+                self._process = None
+
+
+# The server's side.
+
+
+def threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def children(parent: int) -> list[int]:
+    """The pids whose parent is `parent` (read from /proc: this kernel may lack the children file)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue  # it ended while we looked
+            if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent:
+                found.append(int(entry))
+    return found
+
+
+def kill_descendants() -> None:
+    """Kill and reap every process this supervisor adopted, until none is left."""
+    while kids := children(os.getpid()):
+        for kid in kids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(kid, signal.SIGKILL)
+        for kid in kids:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(kid, 0)
+
+
+def restore_build_environment() -> None:
+    """The child's environment is the build's: the server's load-time settings are undone."""
+    for variable, value in json.loads(os.environ.pop(BUILD_VALUES, "{}")).items():
+        if value is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = value
+
+
+def supervise(request: dict, fds: list[int]) -> None:
+    """In the supervisor: fork the child, report its pid, wait for it or for a stop, kill all
+    it left, report its wait status, and exit."""
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        stdout, stderr, status_fd, reply_fd = fds
+        reply = socket.socket(fileno=reply_fd)
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        pid = os.fork()
+        if pid == 0:
+            reply.close()
+            restore_build_environment()
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+            os.dup2(stdout, 1)
+            os.dup2(stderr, 2)
+            arguments = (
+                request["path"],
+                Path(request["scratch"]),
+                status_fd,
+                request["threads"],
+                request["width"],
+            )
+            if request["fresh"]:
+                exec_fresh(*arguments)
+            run_in_child(*arguments)
+        for fd in (stdout, stderr, status_fd):
+            os.close(fd)
+        reply.sendall(f"{pid}\n".encode())
+        exited = os.pidfd_open(pid)
+        readable, _, _ = select.select([exited, reply.fileno()], [], [])
+        if reply.fileno() in readable:  # asked to stop, or the build ended: its end closed
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)  # what it left in its group
+        kill_descendants()  # and what left the group
+        with contextlib.suppress(OSError):
+            reply.sendall(f"{status}\n".encode())
+    finally:
+        os._exit(0)
+
+
+class Server:
+    """The server's loop: one request at a time, each run forked from this one thread."""
+
+    def __init__(self, control: socket.socket, preloaded: list[str], refused: list[str]) -> None:
+        self.control = control
+        self.preloaded = preloaded
+        self.refused = set(refused)
+
+    def preload(self, names: list[str]) -> None:
+        """Import `names`; one whose import started a thread is never imported here: the server
+        re-executes itself, importing again all the others."""
+        for name in names:
+            if name in self.refused or name in sys.modules:
+                continue
+            import_quietly([name])
+            if threads() > 1:
+                self.refused.add(name)
+                state = json.dumps({"preloaded": self.preloaded, "refused": sorted(self.refused)})
+                fd = self.control.fileno()
+                os.set_inheritable(fd, True)
+                os.execv(  # noqa: S606 - this interpreter, this module
+                    sys.executable,
+                    [sys.executable, "-m", "compression_answers.fork_server", str(fd), state],
+                )
+            if name in sys.modules:
+                self.preloaded.append(name)
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped as they exit
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops this
+        self.preload(list(self.preloaded))
+        while True:
+            try:
+                message, fds, _, _ = socket.recv_fds(self.control, MESSAGE_LIMIT, 4)
+            except OSError:
+                return
+            if not message:
+                return  # the build closed its end
+            request = json.loads(message)
+            if "preload" in request:
+                self.preload(request["preload"])
+                continue
+            self.preload(imported_at_top(request["code"]))
+            if os.fork() == 0:
+                self.control.close()
+                supervise(request, fds)
+            for fd in fds:
+                os.close(fd)
+
+
+def main(argv: list[str]) -> None:
+    state = json.loads(argv[1]) if len(argv) > 1 else {}
+    control = socket.socket(fileno=int(argv[0]))
+    Server(control, state.get("preloaded", []), state.get("refused", [])).serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
