@@ -11,7 +11,7 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
-from outcome_memo import OutcomeMemo, snippet_sources
+from outcome_memo import OutcomeMemo
 from snippet_outputs import (
     ROOT,
     RUNNING,
@@ -23,7 +23,7 @@ from snippet_outputs import (
     mask_measured,
 )
 
-from compression_answers import settings
+from compression_answers import runner, settings
 
 BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 
@@ -135,15 +135,19 @@ def standalone(outcome_memo):
     def outcome_of(snippet: Snippet, **env: str) -> dict[str, str]:
         def execute() -> dict:
             try:
-                return {"output": mask_measured(snippet.run_standalone(**env))}
+                output, read, complete = snippet.run_standalone_observed(**env)
+                # Not kept when what it read is not all known (reads.py).
+                return {"output": mask_measured(output), "read": read, "decided": complete}
             except SnippetRaised as error:
-                return {"error": str(error), "finding": error.finding}
+                return {"error": str(error), "finding": error.finding, "read": error.read}
             except AssertionError as error:
                 # Stopped at the time limit, or printed what it must not: not kept.
                 return {"error": str(error), "decided": False}
 
-        what = {"python": str(snippet.path), "reads": snippet_sources(ROOT, str(snippet.path))}
-        return outcome_memo.outcome(what, {**SNIPPET_ENV, **env}, execute)
+        code = runner.file_hash(ROOT / snippet.path)
+        return outcome_memo.outcome(
+            {"python": str(snippet.path), "code": code}, {**SNIPPET_ENV, **env}, execute
+        )
 
     return outcome_of
 

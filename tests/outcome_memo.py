@@ -1,24 +1,25 @@
 """What an execution printed, kept for the next test run while nothing that shapes it changed.
 
 A snippet's standalone run, its run with oneDNN capped, and a notebook's fresh-kernel run each
-take seconds of CPU; an author who changed one snippet should not pay for the others again. An
-outcome is kept under a key made of everything the execution depends on (axe-core's verdict on
-a page in the browser is kept here too, under the look it judged: test_browser.py's LOOK):
+take seconds of CPU; an author who changed one snippet should not pay for the others again. The
+build's cache and these kept outcomes follow one policy for what an output depends on
+(`compression_answers.cache`): a key made of what runs and the environment it runs in, and the
+files the run really opened, checked again before an outcome is reused.
 
-- what runs: the snippet and what its run can read of the project (the files beside it that are
-  not snippets, the sibling scripts it imports, the snippets it names and runs with `runpy`, and
-  theirs: `snippet_sources`), or the notebook's cells; and how: the command, and the
-  environment variables torch, oneDNN, OpenMP and Python read;
-- the interpreter and every installed distribution with its version (a new torch, numpy or
-  ipykernel is a new key), and the code of the tests that run and judge it;
-- the machine: the CPU's model and instruction-set flags, the core count and the platform.
+- The key: what runs (the snippet's path and code, or the notebook's cells), and how (the
+  command, and the variables that shape numerics: `numerics.shaping_environment`); the build's
+  own environment (`cache.environment`: Python, the versions of the libraries, the runner's code,
+  the CPU, the cores, those variables); every installed distribution with its version, and the
+  code of the tests that run and judge it.
+- The reads: every file of the project the run opened, by any of its processes (seen by the
+  kernel: `compression_answers.reads`), with its hash. An outcome whose files changed is executed
+  again; one whose reads are not all known is not kept.
 
-A snippet here reads nothing else that could change what it prints (and the update command
-refuses one whose two runs differ), so a kept outcome is what the execution would give now; the
-comparison with the recording, the page or the notebook is made again on every run.
-SNIPPET_CACHE=off executes everything (the build's cache follows the same switch), and so does a
-fresh clone, which has no `.cache/`: CI never reads a kept outcome. Only outcomes an execution
-decided are kept: an output, or a traceback; a timeout is not.
+(axe-core's verdict on a page in the browser is kept here too, under the look it judged:
+test_browser.py's LOOK.) The comparison with the recording, the page or the notebook is made
+again on every run. SNIPPET_CACHE=off executes everything (the build's cache follows the same
+switch), and so does a fresh clone, which has no `.cache/`: CI never reads a kept outcome. Only
+outcomes an execution decided are kept: an output, or a traceback; a timeout is not.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from compression_answers import numerics, runner
+from compression_answers import cache, numerics, runner
 from compression_answers.page_rules import SNIPPET_PATH
 
 TESTS = Path(__file__).resolve().parent
@@ -52,12 +53,10 @@ def machine_and_interpreter() -> dict:
     installed = sorted({f"{d.metadata['Name']}=={d.version}" for d in distributions()})
     judging = hashlib.sha256(b"".join(path.read_bytes() for path in JUDGING_CODE)).hexdigest()
     return {
-        "python": sys.version,
+        "build": cache.environment(),  # the build cache's: Python, libraries, runner, machine
         "executable": os.path.realpath(sys.executable),
         "installed": installed,
         "judging code": judging,
-        "cpu": numerics.cpu(),
-        "cores": numerics.cores(),
         "platform": platform.platform(),
     }
 
@@ -125,8 +124,9 @@ class OutcomeMemo:
     """Outcomes under `directory`, one JSON file per key, shared by the test workers of a run (a
     file lock lets one of them execute while the others wait) and by the runs that follow."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, project: Path = TESTS.parent) -> None:
         self.directory = directory
+        self.project = project  # where the files an outcome read are checked again
         self._shared: dict | None = None
 
     def outcome(self, what: dict, environ: dict[str, str], execute: Callable[[], dict]) -> dict:
@@ -137,9 +137,11 @@ class OutcomeMemo:
         path = self.directory / f"{key(what, environ, self._shared)}.json"
         with FileLock(f"{path}.lock"):
             try:
-                return json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                pass  # not kept yet, or unreadable: executed again and rewritten
+                kept = json.loads(path.read_text(encoding="utf-8"))
+                if cache.reads_unchanged(self.project, kept.get("read", {})):
+                    return kept
+            except (OSError, ValueError, AttributeError):
+                pass  # not kept yet, unreadable, or a file it read changed: executed again
             outcome = execute()
             if outcome.get("decided", True):
                 temporary = path.with_suffix(f".{os.getpid()}.tmp")

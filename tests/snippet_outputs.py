@@ -16,9 +16,11 @@ from outcome_memo import snippet_sources
 
 from compression_answers import settings, versions
 from compression_answers.page_rules import executed_includes
+from compression_answers.reads import ReadWatch
 from compression_answers.runner import (
     SnippetFailed,
     changes,
+    file_hash,
     run_snippet,
     scratch_copy,
     text_of,
@@ -89,9 +91,10 @@ SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")
 class SnippetRaised(AssertionError):
     """`python <snippet>` exited with an error; `finding` is what a recording under another torch keeps."""
 
-    def __init__(self, message: str, finding: str):
+    def __init__(self, message: str, finding: str, read: dict[str, str] | None = None):
         super().__init__(message)
         self.finding = finding
+        self.read = read or {}  # the files the run opened, with their hashes
 
 
 def finding_of(stderr: str) -> str:
@@ -157,13 +160,21 @@ class Snippet:
             raise AssertionError(str(error)) from None
 
     def run_standalone(self, project: Path = ROOT, **env: str) -> str:
+        """What `python <snippet>` prints (see `run_standalone_observed`)."""
+        return self.run_standalone_observed(project, **env)[0]
+
+    def run_standalone_observed(
+        self, project: Path = ROOT, **env: str
+    ) -> tuple[str, dict[str, str], bool]:
         """`python snippets/<slug>/<name>.py` in a new interpreter, as a reader runs it, from the
         root of a copy of the project: never in the checkout, so what a snippet writes in its
         working folder (a results file, say) cannot touch an author's files, and is reported."""
         timeout = settings.read().timeout
         scratch = scratch_copy(project, prefix="python-")
+        watch = ReadWatch(scratch)  # what the run opened, by any process: the memo's reads
         try:
             before = tree_state(scratch)
+            watch.__enter__()
             # An empty torch.compile cache, as on a reader's first run. Inductor's shared one (in
             # /tmp) hands a graph compiled under one ATEN_CPU_CAPABILITY to a run under another,
             # which then computes wrong outputs (seen with torch 2.13.0).
@@ -181,24 +192,29 @@ class Snippet:
                     raise AssertionError(
                         f"{self.path}: still running after {timeout:g} s, stopped"
                     ) from None
+            watch.stop()
             written = changes(before, tree_state(scratch))
+            read = {
+                name: file_hash(scratch / name)
+                for name in sorted(watch.read)
+                if (scratch / name).is_file()
+            }
         finally:
+            watch.stop()
             shutil.rmtree(scratch, ignore_errors=True)
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             # Paths relative to the project, as the build names them.
             stderr = stderr.replace(f"{scratch}/", "").replace(f"{project}/", "")
             raise SnippetRaised(
-                f"{self.path} raised:\n{traceback_only(stderr)}", finding_of(stderr)
+                f"{self.path} raised:\n{traceback_only(stderr)}", finding_of(stderr), read
             )
         if written:
             raise AssertionError(
                 f"{self.path} changed the project it ran in: {'; '.join(written)}. Snippets only print"
             )
-        try:
-            return text_of(
-                done.stdout, str(self.path)
-            )  # the build's own rules for what a page may show
+        try:  # the build's own rules for what a page may show
+            return text_of(done.stdout, str(self.path)), read, watch.complete
         except SnippetFailed as error:
             raise AssertionError(str(error)) from None
 

@@ -9,6 +9,10 @@ from outcome_memo import (
     snippet_sources,
 )
 
+from compression_answers.cache import environment
+from compression_answers.numerics import cores
+from compression_answers.runner import file_hash
+
 SHARED = {"python": "3.11.7", "installed": ["torch==2.13.0"], "cpu": "flags: avx2"}
 WHAT = {"python": "snippets/a/b.py", "folder": {"b.py": "1"}}
 
@@ -68,7 +72,8 @@ def test_the_folder_and_the_machine_are_read_as_they_are(tmp_path):
     assert folder_contents(tmp_path) != before
     shared = machine_and_interpreter()
     assert any(line.startswith("torch==") for line in shared["installed"])
-    assert shared["cores"][0] >= 1 and shared["judging code"]
+    assert shared["build"] == environment(), "the build cache's environment is the memo's too"
+    assert shared["build"]["cores"] == str(cores()) and shared["judging code"]
 
 
 def test_a_snippet_that_runs_another_folders_snippet_reads_that_folder_too(tmp_path):
@@ -102,3 +107,23 @@ def test_a_sibling_snippet_is_read_only_when_imported(tmp_path):
     assert snippet_sources(tmp_path, "snippets/a/question.py") != sources, "an imported sibling"
     (folder / "question.py").write_text("print(\n")  # unparsable: it may read anything beside it
     assert "snippets/a/storage.py" in snippet_sources(tmp_path, "snippets/a/question.py")
+
+
+def test_a_kept_outcome_whose_read_file_changed_is_executed_again(tmp_path):
+    """The build cache's test of a kept output (cache.reads_unchanged), here: a data file the run
+    opened, wherever it lies in the project, is checked again before the outcome is reused."""
+    (tmp_path / "data").mkdir()
+    table = tmp_path / "data/table.txt"
+    table.write_text("v1\n")
+    memo = OutcomeMemo(tmp_path / "memo", project=tmp_path)
+    runs = []
+
+    def execute() -> dict:
+        runs.append(table.read_text())
+        return {"output": table.read_text(), "read": {"data/table.txt": file_hash(table)}}
+
+    assert memo.outcome({"python": "a.py"}, {}, execute)["output"] == "v1\n"
+    assert memo.outcome({"python": "a.py"}, {}, execute)["output"] == "v1\n"
+    assert runs == ["v1\n"], "an unchanged read was executed again"
+    table.write_text("v2\n")
+    assert memo.outcome({"python": "a.py"}, {}, execute)["output"] == "v2\n"

@@ -186,6 +186,23 @@ def test_the_files_a_snippet_reads_are_reported(project):
     assert set(ran.read) == {"snippets/sample/other.py", "snippets/sample/table.txt"}
 
 
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "import subprocess\nsubprocess.run(['cat', 'snippets/sample/table.txt'], check=True)\n",
+        "import sqlite3\nsqlite3.connect('snippets/sample/table.txt').close()\n"
+        "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.open(b'snippets/sample/table.txt', 0)\n",
+        "import torch\nprint(torch.from_file('snippets/sample/table.txt', size=3, dtype=torch.uint8))\n",
+    ],
+    ids=["a subprocess", "ctypes", "torch.from_file"],
+)
+def test_a_read_python_does_not_see_is_reported(project, reader):
+    """Reads the audit hook could not see: they must still reach the cache's key."""
+    (project / "snippets/sample/table.txt").write_text("table v1\n")
+    (project / SNIPPET).write_text(reader)
+    assert "snippets/sample/table.txt" in run_snippet(SNIPPET, project, 60).read
+
+
 def test_a_hung_snippet_is_stopped_and_its_group_killed(project):
     marker = "61.2345"
     code = f"import subprocess, time\nsubprocess.Popen(['sleep', '{marker}'])\nwhile True:\n    time.sleep(1)\n"

@@ -63,3 +63,27 @@ def test_a_timing_run_waits_for_the_others_and_holds_back_new_ones():
         "late starts",
         "late ends",
     ]
+
+
+def test_a_run_whose_reads_are_not_all_known_is_not_cached(tmp_path, monkeypatch):
+    """The kernel's queue overflowed, or a folder could not be watched: the next build runs it
+    again rather than trust a key that may lack a file it read."""
+    from compression_answers import runs, settings
+    from compression_answers.runner import Ran
+
+    (tmp_path / "snippets/sample").mkdir(parents=True)
+    (tmp_path / "snippets/sample/a.py").write_text("print(1)\n")
+    ran = {"complete": False}
+    monkeypatch.setattr(
+        runs, "run_snippet", lambda *a, **k: Ran("1\n", {}, 0.0, complete=ran["complete"])
+    )
+    options = settings.Settings(cache=True, timeout=10.0, jobs=1)
+    first = runs.Runs(tmp_path, settings=options)
+    assert first.output("snippets/sample/a.py") == "1\n"
+    first.shutdown()
+    assert list((tmp_path / runs.CACHE_DIR).glob("*.json")) == []
+    ran["complete"] = True
+    second = runs.Runs(tmp_path, settings=options)
+    second.output("snippets/sample/a.py")
+    second.shutdown()
+    assert len(list((tmp_path / runs.CACHE_DIR).glob("*.json"))) == 1

@@ -85,6 +85,12 @@ def key(code: str, options: dict, environment: dict[str, str]) -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
+def reads_unchanged(project: Path, read: dict[str, str]) -> bool:
+    """Whether every file a run read (path relative to `project` -> its hash then) is as it was:
+    the test of every kept output, the build's and the tests' alike."""
+    return all(file_hash(project / name) == digest for name, digest in read.items())
+
+
 class Cache:
     """Entries under `directory`, one JSON file per key."""
 
@@ -103,9 +109,7 @@ class Cache:
             return (
                 None  # missing, unreadable or malformed: a miss, rewritten by the run that follows
             )
-        if any(file_hash(self.project / name) != digest for name, digest in ran.read.items()):
-            return None
-        return ran
+        return ran if reads_unchanged(self.project, ran.read) else None
 
     def put(self, entry_key: str, snippet: str, ran: Ran) -> None:
         self.used.add(entry_key)

@@ -11,8 +11,8 @@ The child runs in its own process group, in a scratch copy of the project, with 
 descriptor it did not create closed. At its end or at its time limit, the whole group is killed
 and reaped, so nothing outlives it. What it printed must be UTF-8 text without terminal escape
 codes, and under a size limit. A file it added, changed or deleted in its copy of the project is
-a failure that names the file. The files of the project it read are reported, so that a cache can
-tell when an output is stale.
+a failure that names the file. The files of the project it read, by any of its processes (seen
+by the kernel: reads.py), are reported, so that a cache can tell when an output is stale.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compression_answers.reads import ReadWatch
 from compression_answers.settings import OUTPUT_LIMIT_BYTES
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Ran:
     output: str
     read: dict[str, str] = field(default_factory=dict)  # path relative to the project -> sha256
     seconds: float = 0.0
+    complete: bool = True  # whether `read` holds every file the run opened (see reads.py)
 
 
 def file_hash(path: Path) -> str:
@@ -221,7 +223,6 @@ def run_in_child(
     """In the child: become `python <path>` in the scratch copy, run, and exit without returning."""
     code = 1
     imported_before = set(sys.modules)
-    read: set[str] = set()
     try:
         os.setpgid(0, 0)  # a group of its own: killing it kills whatever the snippet started
         keep = {0, 1, 2, status_fd}
@@ -241,15 +242,6 @@ def run_in_child(
                 sys.modules["torch"].set_num_threads(threads)
         if width:
             os.environ["COLUMNS"] = str(width)
-        prefix = str(scratch) + os.sep
-
-        def audit(event: str, args: tuple) -> None:
-            if event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
-                opened = os.path.abspath(os.fsdecode(args[0]))
-                if opened.startswith(prefix):
-                    read.add(opened[len(prefix) :])
-
-        sys.addaudithook(audit)
         try:
             runpy.run_path(path, run_name="__main__")  # __main__ is the snippet: its classes pickle
             code = 0
@@ -270,7 +262,6 @@ def run_in_child(
             stream.flush()
         report = {
             "modules": sorted(set(sys.modules) - imported_before),
-            "read": sorted(read),
             "code": code,
             "kernels": kernels_chosen_before_the_snippet(),
         }
@@ -350,8 +341,10 @@ def run_snippet(
     own_server = server is None
     server = server or ForkServer()
     scratch = linked_copy(pristine) if pristine is not None else scratch_copy(project)
+    watch = ReadWatch(scratch)
     try:
         before = tree_state(scratch)
+        watch.__enter__()
         started = time.perf_counter()
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
@@ -377,6 +370,7 @@ def run_snippet(
             child, path, {out_read: [], err_read: [], status_read: []}, timeout
         )
         seconds = time.perf_counter() - started
+        watch.stop()
         stdout, stderr = (
             b"".join(chunks[out_read]),
             b"".join(chunks[err_read]).decode("utf-8", "replace"),
@@ -412,11 +406,12 @@ def run_snippet(
         text = text_of(stdout, path)
         read = {
             name: file_hash(scratch / name)
-            for name in report["read"]
+            for name in sorted(watch.read)
             if (scratch / name).is_file() and name != path
         }
-        return Ran(text, read, seconds)
+        return Ran(text, read, seconds, watch.complete)
     finally:
+        watch.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         if own_server:
             server.close()

@@ -177,7 +177,7 @@ class Runs:
                 f"snippet {done} of {started} ran: {path} ({ran.seconds:.1f} s; "
                 f"{elapsed:.0f} s into the build)"
             )
-        if self.settings.cache:
+        if self.settings.cache and ran.complete:  # what it read is not all known: not kept
             self.cache.put(entry_key, path, ran)
         return ran
 
