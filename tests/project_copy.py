@@ -19,6 +19,7 @@ from snippet_outputs import ROOT, UPDATE_FLAG
 PROJECT_FILES = [
     "mkdocs.yml",
     "overrides/404.html",
+    "overrides/main.html",
     "pyproject.toml",
     "docs/stylesheets/extra.css",
     "docs/javascripts/accessibility.js",

@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,13 +15,14 @@ from outcome_memo import snippet_sources
 
 from compression_answers import settings, versions
 from compression_answers.page_rules import executed_includes
-from compression_answers.reads import ReadWatch
+from compression_answers.reads import ScratchWatch
 from compression_answers.runner import (
     SnippetFailed,
     changes,
     file_hash,
     run_snippet,
     scratch_copy,
+    scratch_folder,
     text_of,
     traceback_only,
     tree_state,
@@ -42,10 +42,17 @@ UPDATE_COMMAND = f".venv/bin/pytest {UPDATE_FLAG}"
 SNIPPET_ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
+# Where the tests' site is published: under a subpath, as GitHub Pages serves a project site, so
+# that every link and asset is tested as it works there (the browser tests serve it there).
+PUBLISHED_AT = "/compression-answers/"
+
+
 def build_environment() -> dict[str, str]:
     """The environment the tests build the site in: torch's default thread count, as a reader's
-    build has it. Every build in a test run uses it, since the build cache keys on it."""
-    return {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    build has it (every build in a test run uses it, since the build cache keys on it), and a
+    site_url under a subpath."""
+    environment = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
+    return {**environment, "SITE_URL": f"http://127.0.0.1:8000{PUBLISHED_AT}"}
 
 
 # A figure printed as "~1.234" was measured (a latency): only its presence is compared. So is a
@@ -171,29 +178,50 @@ class Snippet:
         working folder (a results file, say) cannot touch an author's files, and is reported."""
         timeout = settings.read().timeout
         scratch = scratch_copy(project, prefix="python-")
-        watch = ReadWatch(scratch)  # what the run opened, by any process: the memo's reads
+        # Its HOME and TMPDIR, and an empty torch.compile cache, as on a reader's first run.
+        # Inductor's shared one (in /tmp) hands a graph compiled under one ATEN_CPU_CAPABILITY to
+        # a run under another, which then computes wrong outputs (seen with torch 2.13.0).
+        private = scratch_folder("python-private-")
+        watch = ScratchWatch(scratch)  # what the run opened and wrote, by any process
         try:
-            before = tree_state(scratch)
             watch.__enter__()
-            # An empty torch.compile cache, as on a reader's first run. Inductor's shared one (in
-            # /tmp) hands a graph compiled under one ATEN_CPU_CAPABILITY to a run under another,
-            # which then computes wrong outputs (seen with torch 2.13.0).
-            with tempfile.TemporaryDirectory(prefix="inductor-") as inductor_cache:
-                try:
-                    done = subprocess.run(
-                        [sys.executable, str(self.path)],
-                        cwd=scratch,
-                        check=False,
-                        capture_output=True,
-                        timeout=timeout,
-                        env={**SNIPPET_ENV, **env, "TORCHINDUCTOR_CACHE_DIR": inductor_cache},
-                    )
-                except subprocess.TimeoutExpired:
-                    raise AssertionError(
-                        f"{self.path}: still running after {timeout:g} s, stopped"
-                    ) from None
+            before = None if watch.complete else tree_state(scratch)
+            try:
+                # Sealed as the build's runs are (compression_answers.seal): the machine
+                # read-only but the scratch copy and the private folder; the command is
+                # exec'd, so the process is `python <snippet>` itself.
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "compression_answers.seal",
+                        str(scratch),
+                        str(private),
+                        "--",
+                        sys.executable,
+                        str(self.path),
+                    ],
+                    cwd=scratch,
+                    check=False,
+                    capture_output=True,
+                    timeout=timeout,
+                    env={
+                        **SNIPPET_ENV,
+                        **env,
+                        "TORCHINDUCTOR_CACHE_DIR": str(private / "tmp" / "inductor"),
+                    },
+                )
+            except subprocess.TimeoutExpired:
+                raise AssertionError(
+                    f"{self.path}: still running after {timeout:g} s, stopped"
+                ) from None
             watch.stop()
-            written = changes(before, tree_state(scratch))
+            if before is not None:
+                written = changes(before, tree_state(scratch))
+            elif watch.complete:
+                written = watch.changes()
+            else:
+                raise AssertionError(f"{self.path}: the kernel's watch overflowed: writes unknown")
             read = {
                 name: file_hash(scratch / name)
                 for name in sorted(watch.read)
@@ -202,6 +230,7 @@ class Snippet:
         finally:
             watch.stop()
             shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(private, ignore_errors=True)
         stderr = done.stderr.decode("utf-8", "replace")
         if done.returncode != 0:
             # Paths relative to the project, as the build names them.

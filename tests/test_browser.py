@@ -23,7 +23,7 @@ import node_tools
 import pytest
 from outcome_memo import OutcomeMemo
 from playwright.sync_api import Error as PlaywrightError
-from snippet_outputs import DOCS, ROOT, site_file
+from snippet_outputs import DOCS, PUBLISHED_AT, ROOT, site_file
 
 from compression_answers import site_server
 from compression_answers.notebooks import question_pages
@@ -61,7 +61,7 @@ SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Materia
 
 @pytest.fixture(scope="session")
 def base_url(built_site):
-    with site_server.served(built_site) as url:
+    with site_server.served(built_site, PUBLISHED_AT) as url:
         yield url
 
 
@@ -362,6 +362,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             )
         with subtests.test(check="the hint and the usual answer stay closed until clicked"):
             hint_and_answer_stay_closed_until_clicked(page)
+        with subtests.test(check="the decided answer is in the first screen, one click away"):
+            the_answer_is_one_click_from_the_top(page)
     with subtests.test(check="images and figures show"):
         broken = page.eval_on_selector_all(
             "img",
@@ -412,6 +414,24 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             assert opened.errors == []
 
 
+def the_answer_is_one_click_from_the_top(page) -> None:
+    """At 1280×800, before any scroll: the box with the short answer and the verdict the runs
+    decide is closed, its summary lies within the first screen, and one click shows the verdict."""
+    page.set_viewport_size(VIEWPORTS["laptop"])
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator("details", has=page.locator("summary", has_text="The answer, as this build"))
+    assert box.count() == 1, "no answer box under the title"
+    assert box.get_attribute("open") is None, "the answer shows before the reader asks"
+    top = box.locator("summary").bounding_box()
+    assert top is not None and top["y"] + top["height"] <= VIEWPORTS["laptop"]["height"], (
+        f"the answer box starts {top and top['y']:.0f} px down, below the first screen"
+    )
+    box.locator("summary").click()
+    assert box.get_attribute("open") is not None
+    assert box.locator("strong").first.inner_text().startswith("The usual answer")
+    box.locator("summary").click()
+
+
 def test_the_launch_arguments_keep_playwrights_disabled_features():
     """Chromium honours only the last --disable-features: one here would drop Playwright's list."""
     assert [arg for arg in CHROMIUM_ARGS if arg.startswith("--disable-features")] == []
@@ -459,8 +479,21 @@ def test_the_404_page_leads_back_home(visit):
     assert page.locator("h1").inner_text() == "Page not found"
     page.get_by_role("link", name="home page").click()
     page.locator("h1", has_text="Compression answers, executed").wait_for()
-    assert urlsplit(page.url).path == "/", page.url
+    assert urlsplit(page.url).path == PUBLISHED_AT, page.url
     assert opened.errors == []
+
+
+def test_a_missing_address_under_the_subpath_gets_a_styled_404_that_leads_home(visit):
+    """As GitHub Pages serves a project site: the 404 page answers at any depth, and its
+    stylesheets, scripts and home link are absolute to the subpath (site_url), not to the host."""
+    opened = visit("quantization/no/such/page/")
+    page = opened.page
+    assert page.locator("h1").inner_text() == "Page not found"
+    styled = page.evaluate("getComputedStyle(document.querySelector('.md-header')).position")
+    assert styled in {"sticky", "fixed"}, "the theme's stylesheet did not load"
+    page.get_by_role("link", name="home page").click()
+    page.locator("h1", has_text="Compression answers, executed").wait_for()
+    assert urlsplit(page.url).path == PUBLISHED_AT, page.url
 
 
 def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visit):

@@ -5,7 +5,7 @@ import pytest
 from project_copy import SAMPLE_PAGE
 from snippet_outputs import DOCS, ROOT
 
-from compression_answers import page_rules
+from compression_answers import page_rules, pages
 
 PAGES = sorted(DOCS.rglob("*.md"))
 
@@ -58,11 +58,11 @@ def test_a_page_that_breaks_a_rule_is_a_problem_at_its_line(tmp_path, old, new, 
             ("snippets/a/b.py", 0, None),
         ),
         (
-            "~~~py exec='1' returncode='3' width='60'\n--8<-- 'snippets/a/b.py'\n~~~",
+            "~~~py exec='1' title='snippets/a/b.py' returncode='3' width='60'\n--8<-- 'snippets/a/b.py'\n~~~",
             ("snippets/a/b.py", 3, 60),
         ),
         (
-            '    ```python exec="on"\n    --8<-- "snippets/a/b.py"\n    ```',
+            '!!! note\n\n    ```python exec="on" title="snippets/a/b.py"\n    --8<-- "snippets/a/b.py"\n    ```',
             ("snippets/a/b.py", 0, None),
         ),
         (
@@ -70,13 +70,22 @@ def test_a_page_that_breaks_a_rule_is_a_problem_at_its_line(tmp_path, old, new, 
             ("snippets/a/b.py", 0, None),
         ),
         ('```python\n--8<-- "snippets/a/b.py"\n```', None),
+        # Shown as an example inside another block: the renderer does not execute it.
+        (
+            '````markdown\n```python exec="on" title="snippets/a/b.py"\n--8<-- "snippets/a/b.py"\n```\n````',
+            None,
+        ),
+        # No title: the fence refuses it by name when it renders; nothing runs before.
+        ('```python exec="on"\n--8<-- "snippets/a/b.py"\n```', ("", 0, None)),
     ],
     ids=[
         "usual",
         "tilde, quotes, options",
-        "indented",
+        "indented in an admonition",
         "capitalised, as the fence reads it",
         "not executed",
+        "an example inside another block",
+        "no title",
     ],
 )
 def test_executed_includes_are_found_in_any_form(block, expected):
@@ -111,3 +120,16 @@ def test_serve_shows_a_failing_snippet_in_its_page_while_a_build_stays_strict(co
     assert errors == [] and warnings == []
     plugin.on_startup(command=command, dirty=False)
     assert plugin.on_config(SimpleNamespace(strict=True)).strict is strict
+
+
+def test_the_answer_box_sits_under_the_title_collapsed_with_the_decided_verdict():
+    from compression_answers.claims import CAVEAT, Verdict
+
+    page = "# How many weights?\n\n## The question\n\nText.\n"
+    shown = pages.answer_first(page, "`20`, under a mask.", Verdict(CAVEAT, ()))
+    title, blank, box = shown.split("\n")[:3]
+    assert title == "# How many weights?" and blank == ""
+    assert box.startswith('??? warning "The answer, as this build')  # ??? : closed until clicked
+    assert "**The usual answer holds, with a caveat.** `20`, under a mask." in shown
+    assert "(#verdict)" in shown
+    assert shown.index("## The question") > shown.index("The usual answer holds")

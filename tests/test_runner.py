@@ -20,9 +20,11 @@ from compression_answers.runner import (
     kernels_chosen_before_the_snippet,
     run_snippet,
     scratch_copy,
+    sweep_dead_scratch,
     text_of,
     traceback_only,
 )
+from compression_answers.seal import SEALED
 
 SNIPPET = "snippets/sample/count.py"
 
@@ -341,7 +343,9 @@ def test_the_tests_python_run_of_a_snippet_never_touches_the_checkout(project):
     (project / SNIPPET).write_text(
         "import os\nopen('results.csv', 'w').write('x')\nos.remove('results.csv')\nprint(1)\n"
     )
-    with pytest.raises(AssertionError, match="changed the project it ran in: deleted results.csv"):
+    with pytest.raises(
+        AssertionError, match="changed the project it ran in: .*deleted results.csv"
+    ):
         Snippet(Path(SNIPPET)).run_standalone(project)
     assert (project / "results.csv").read_text() == "the author's results\n"
 
@@ -445,3 +449,74 @@ def test_a_killed_build_leaves_no_snippet_running(project):
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with(marker) == [], "the snippet outlived the build that was killed"
+
+
+# Up the chain of parents, through each one's /proc entry, to its working folder (the build's is
+# the checkout), and into the author's home: every door a snippet once found to the real files.
+REACHES_OUT = """import os
+from pathlib import Path
+pid, tried = os.getppid(), []
+while pid > 1:
+    for door in ("cwd", "root"):
+        try:
+            Path(f"/proc/{{pid}}/{{door}}/{marker}").write_text("escaped")
+            tried.append(f"{{door}} of {{pid}}: written")
+        except OSError as error:
+            tried.append(f"{{door}} of {{pid}}: {{type(error).__name__}}")
+    pid = int(Path(f"/proc/{{pid}}/stat").read_text().rsplit(")", 1)[1].split()[1])
+for target in ({home!r}, {checkout!r}):
+    try:
+        Path(target, "{marker}").write_text("escaped")
+    except OSError as error:
+        tried.append(f"{{target}}: {{type(error).__name__}}")
+print(len(tried))
+"""
+
+
+def test_a_snippet_cannot_write_outside_its_scratch_copy(project, monkeypatch):
+    """Through its parents' /proc entries, into the author's home or into the checkout by its
+    path: each write fails, and the run says the seal was in force."""
+    marker = "escaped-marker-5931.txt"
+    home = Path.home()
+    monkeypatch.chdir(project)  # the build's working folder is the checkout
+    (project / SNIPPET).write_text(
+        REACHES_OUT.format(marker=marker, home=str(home), checkout=str(project))
+    )
+    ran = run_snippet(SNIPPET, project, 60)
+    if ran.seal != SEALED:  # then nothing stops it, and the run says so
+        pytest.skip(f"the runs are not sealed on this machine: {ran.seal}")
+    assert not (home / marker).exists(), "the snippet wrote into the author's home"
+    assert not (project / marker).exists(), "the snippet wrote into the checkout"
+    assert not (Path("/") / marker).exists()
+
+
+def test_a_same_size_write_with_its_time_restored_is_caught(project):
+    """Once missed (sizes and times compared): the kernel sees the write as it happens."""
+    code = (
+        "import os\n"
+        "path = 'docs/index.md'\n"
+        "st = os.stat(path)\n"
+        "with open(path, 'r+') as f:\n"
+        "    f.write('#')\n"  # the same first byte's place, the same size
+        "os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))\n"
+        "print(42)\n"
+    )
+    fails(project, code, f"{SNIPPET} changed the project it ran in: changed docs/index.md")
+
+
+def test_scratch_folders_of_dead_builds_are_swept_and_live_ones_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = tmp_path / f"build-{dead.stdout.strip()}-abc"
+    (left / "snippets").mkdir(parents=True)
+    live = tmp_path / f"snippet-{os.getpid()}-def"
+    live.mkdir()
+    other = tmp_path / "unrelated-123-x"
+    other.mkdir()
+    assert sweep_dead_scratch() == [left.name]
+    assert not left.exists() and live.exists() and other.exists()

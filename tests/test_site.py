@@ -10,6 +10,7 @@ import pytest
 from bs4 import BeautifulSoup, SoupStrainer
 from snippet_outputs import (
     DOCS,
+    PUBLISHED_AT,
     ROOT,
     UPDATE_FLAG,
     Inclusion,
@@ -26,6 +27,7 @@ from compression_answers.notebooks import (
     notebook_name,
     question_pages,
 )
+from compression_answers.page_rules import front_matter
 
 INCLUSIONS = all_inclusions()
 
@@ -202,3 +204,73 @@ def test_every_question_page_leads_on_and_names_the_build_its_verdict_came_from(
             assert "Notebook:" not in sidebar.get_text(" "), (
                 "the notebooks are listed in the sidebar"
             )
+
+
+SITE_URL = f"http://127.0.0.1:8000{PUBLISHED_AT}"
+LINKED = {"a": "href", "link": "href", "script": "src", "img": "src", "source": "src"}
+
+
+def test_served_under_a_subpath_no_link_or_asset_is_broken(built_site):
+    """The site built with a site_url under a subpath and served there, as GitHub Pages serves a
+    project site: every link and asset of every page, the 404 page's included, answers 200 and
+    stays under the subpath."""
+    from urllib.error import HTTPError
+    from urllib.parse import urldefrag, urljoin, urlsplit
+    from urllib.request import urlopen
+
+    from compression_answers import site_server
+
+    with site_server.served(built_site, PUBLISHED_AT) as base:
+        targets: dict[str, str] = {}  # url -> the first page linking it
+        for html in sorted(built_site.rglob("*.html")):
+            page_url = base + html.relative_to(built_site).as_posix().removesuffix("index.html")
+            soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+            for tag, attribute in LINKED.items():
+                for element in soup.find_all(tag):
+                    reference = element.get(attribute)
+                    if not reference or reference.startswith(("mailto:", "data:", "javascript:")):
+                        continue
+                    if element.get("rel") == ["canonical"] or urlsplit(reference).scheme:
+                        continue  # another host's, or the published address (checked below)
+                    url = urldefrag(urljoin(page_url, reference))[0]
+                    targets.setdefault(url, html.relative_to(built_site).as_posix())
+        broken = []
+        for url, linked_from in sorted(targets.items()):
+            if not urlsplit(url).path.startswith(PUBLISHED_AT):
+                broken.append(f"{linked_from}: {url} leaves the subpath")
+                continue
+            try:
+                with urlopen(url) as response:  # noqa: S310 - our own local server
+                    response.read()
+            except HTTPError as error:
+                broken.append(f"{linked_from}: {url} answers {error.code}")
+    assert len(targets) > 5, "the crawl found almost nothing"
+    assert broken == []
+
+
+def test_every_page_has_its_canonical_address_and_the_sitemap_lists_them(built_site):
+    sitemap = (built_site / "sitemap.xml").read_text(encoding="utf-8")
+    listed = set(re.findall(r"<loc>([^<]+)</loc>", sitemap))
+    pages = [p for p in built_site.rglob("index.html") if "assets" not in p.parts]
+    assert pages
+    for html in pages:
+        address = SITE_URL + html.parent.relative_to(built_site).as_posix() + "/"
+        address = address.replace(f"{PUBLISHED_AT}./", PUBLISHED_AT)
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        canonical = soup.find("link", rel="canonical")
+        assert canonical is not None and canonical["href"] == address, html
+        assert address in listed, f"{address} is not in sitemap.xml"
+        assert soup.find("meta", property="og:url")["content"] == address
+
+
+def test_a_question_pages_description_and_preview_are_its_short_answer(built_site):
+    for page in question_pages(DOCS):
+        short = front_matter(page.read_text(encoding="utf-8"))[1]["short_answer"]
+        html = built_site / site_file(page.relative_to(DOCS)).dest_uri
+        soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+        expected = short.replace("`", "").replace("*", "").strip()
+        assert soup.find("meta", attrs={"name": "description"})["content"] == expected, page
+        assert soup.find("meta", property="og:description")["content"] == expected, page
+        assert soup.find("meta", property="og:title")["content"].endswith(
+            "Compression answers, executed"
+        )

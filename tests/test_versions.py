@@ -19,7 +19,7 @@ from project_copy import (
     plant,
     run_tests,
 )
-from snippet_outputs import RUNNING, UPDATE_FLAG
+from snippet_outputs import ROOT, RUNNING, UPDATE_FLAG
 
 from compression_answers import versions
 
@@ -148,3 +148,25 @@ def test_the_versions_page_lists_each_version_and_each_difference():
         and "Shown on [A page](pruning/page.md)." in page
     )
     assert "No other torch version is recorded yet." in versions.page_markdown([], {})
+
+
+def test_the_note_goes_under_the_block_the_renderer_runs_at_its_indentation():
+    from compression_answers.page_transform import with_other_versions
+
+    page = (
+        "Text.\n\n"
+        '!!! example "Run"\n\n'
+        '    ```python exec="on" title="snippets/a/b.py"\n'
+        '    --8<-- "snippets/a/b.py"\n'
+        "    ```\n\n"
+        "````markdown\n"  # the same block shown as an example: not run, no note
+        '```python exec="on" title="snippets/a/b.py"\n'
+        '--8<-- "snippets/a/b.py"\n'
+        "```\n"
+        "````\n"
+    )
+    noted = with_other_versions(page, "pruning/page.md", [difference()], ROOT).split("\n")
+    closing = noted.index("    ```")
+    assert noted[closing + 1] == ""
+    assert noted[closing + 2].startswith('    ??? note "On torch 2.14.1')
+    assert sum(line.lstrip().startswith("??? note") for line in noted) == 1

@@ -156,9 +156,6 @@ def formatter(
             markdown_exec.base_format(language="python", run=run, code=code, md=md, **options),
             title,
         )
-        current = runs.current()
-        if current.page is not None:
-            current.rendered.setdefault(current.page[0], []).append(title)
         return html
     except SuperFencesException:
         raise

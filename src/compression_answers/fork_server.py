@@ -28,10 +28,18 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
-from compression_answers.runner import exec_fresh, import_quietly, imported_at_top, run_in_child
+from compression_answers.runner import (
+    SEAL_STATE,
+    exec_fresh,
+    import_quietly,
+    imported_at_top,
+    run_in_child,
+)
+from compression_answers.seal import protect_this_process, seal_run
 
 MESSAGE_LIMIT = 1 << 22  # bytes: a request carries the snippet's code, for its imports
 PR_SET_CHILD_SUBREAPER = 36
@@ -39,7 +47,6 @@ PR_SET_CHILD_SUBREAPER = 36
 # with threads. A child forked from the server keeps one BLAS thread; its numerics do not depend
 # on it (every snippet prints the same with one thread and with all: tests/test_snippets.py).
 ONE_THREAD_AT_LOAD = {"OPENBLAS_NUM_THREADS": "1"}
-BUILD_VALUES = "COMPRESSION_ANSWERS_BUILD_VALUES"  # what a child's environment gets back
 
 
 class ServerEnded(RuntimeError):
@@ -102,6 +109,8 @@ class ForkServer:
     """The build's side: starts the server on first use, sends it runs, and stops it at `close`."""
 
     def __init__(self) -> None:
+        # The build's /proc entries lead to its working folder, the checkout: no run reaches them.
+        protect_this_process()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._lock = threading.Lock()
@@ -122,9 +131,6 @@ class ForkServer:
                     env={
                         **os.environ,
                         **ONE_THREAD_AT_LOAD,
-                        BUILD_VALUES: json.dumps(
-                            {v: os.environ.get(v) for v in ONE_THREAD_AT_LOAD}
-                        ),
                     },
                 )
                 theirs.close()
@@ -205,13 +211,18 @@ def kill_descendants() -> None:
                 os.waitpid(kid, 0)
 
 
-def restore_build_environment() -> None:
-    """The child's environment is the build's: the server's load-time settings are undone."""
-    for variable, value in json.loads(os.environ.pop(BUILD_VALUES, "{}")).items():
-        if value is None:
-            os.environ.pop(variable, None)
-        else:
-            os.environ[variable] = value
+def build_environment(environ: dict[str, str]) -> None:
+    """The child's environment is the build's, as it was when the run was asked for: not the
+    server's, which its imports changed (OPENBLAS_NUM_THREADS, and torch's Inductor writes its
+    cache folder into the environment the first time it looks)."""
+    os.environ.clear()
+    os.environ.update(environ)
+
+
+def enter_seal(scratch: Path, private: Path) -> None:
+    """In the child: its own HOME and TMPDIR, then the seal (seal.py), whose state it reports."""
+    os.environ[SEAL_STATE] = seal_run(scratch, private)
+    tempfile.tempdir = None  # read again from TMPDIR
 
 
 def supervise(request: dict, fds: list[int]) -> None:
@@ -226,7 +237,8 @@ def supervise(request: dict, fds: list[int]) -> None:
         pid = os.fork()
         if pid == 0:
             reply.close()
-            restore_build_environment()
+            build_environment(request["environ"])
+            enter_seal(Path(request["scratch"]), Path(request["private"]))
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(stdout, 1)
             os.dup2(stderr, 2)
@@ -286,6 +298,7 @@ class Server:
                 self.preloaded.append(name)
 
     def serve(self) -> None:
+        protect_this_process()  # its /proc entries, and its supervisors', are no way out
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped as they exit
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops this
         self.preload(list(self.preloaded))

@@ -43,7 +43,7 @@ def notebook_for(
     """The page's notebook; with `outputs` (snippet path -> what it printed), stored in its cells."""
     source = page.read_text(encoding="utf-8")
     title = pages.title_of(front_matter(source)[0])
-    includes = executed_includes(source)
+    includes = executed_includes(source, project)
     snippets = list(dict.fromkeys(include.path for include in includes))
     figures = {include.path for include in includes if include.html}
     cells = [

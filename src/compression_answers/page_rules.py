@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from compression_answers.blocks import INCLUDE_LINE, Block, executed
+
 # YAML front matter, as MkDocs reads it: between `---` lines at the very start.
 FRONT_MATTER = re.compile(r"\A-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
 
@@ -32,17 +34,6 @@ def front_matter(source: str) -> tuple[str, dict]:
 
 
 SNIPPET_PATH = re.compile(r"snippets/[\w.-]+/[\w.-]+\.py")
-# An executed block that includes a snippet, in any fence and at any indentation: what the build
-# starts early. The fence itself checks every executed block, whatever its form; `exec`'s value
-# is read as the fence reads it, in any case (`exec="True"` runs).
-EXECUTED_INCLUDE = re.compile(
-    r"""^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?:python|py)\b"""
-    r"""(?P<options>[^\n]*\bexec=["']?(?i:on|1|true|yes)\b[^\n]*)\n"""
-    r"""(?P=indent)--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*\n(?P=indent)(?P=fence)[ \t]*$""",
-    re.MULTILINE,
-)
-INCLUDE_LINE = re.compile(r"""^[ \t]*--8<-- ["'](?P<path>[^"'\n]+)["'][ \t]*$""", re.MULTILINE)
-OPTION = re.compile(r"""(\w+)=["']?([^"'\s]*)""")
 TRUE = {"1", "on", "true", "yes"}  # an option's values that turn it on (exec, html)
 # What every question page (a page inside a section folder) shows, in its reader's order.
 QUESTION_PAGE_PARTS = {
@@ -64,13 +55,7 @@ class Problem:
     message: str
 
 
-@dataclass(frozen=True)
-class Include:
-    path: str
-    line: int  # of the include line
-    returncode: int
-    width: int | None
-    html: bool  # its output is markup (a figure), injected rather than shown as text
+Include = Block  # what the plugin and the transform call an executed block
 
 
 def is_question_page(src_path: str) -> bool:
@@ -83,22 +68,10 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def executed_includes(source: str) -> list[Include]:
-    found = []
-    for match in EXECUTED_INCLUDE.finditer(source):
-        options = dict(OPTION.findall(match["options"]))
-        try:
-            returncode, width = (
-                int(options.get("returncode", 0)),
-                int(options.get("width", 0)) or None,
-            )
-        except ValueError:
-            returncode, width = 0, None  # the fence refuses it, with its page and line
-        html = options.get("html", "no").lower() in TRUE
-        found.append(
-            Include(match["path"], line_of(source, match.start("path")), returncode, width, html)
-        )
-    return found
+def executed_includes(source: str, project: Path | None = None) -> list[Include]:
+    """The page's executed blocks, as the site's Markdown parses them (blocks.py): what the
+    build starts, decides from and renders, one parse for all."""
+    return executed(source, project)
 
 
 def problems(src_path: str, source: str, project: Path) -> list[Problem]:

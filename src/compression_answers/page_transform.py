@@ -129,6 +129,8 @@ def question_page(
         markdown = pages.render_verdict(
             markdown, decision.verdict, decision.checked, answers, built
         )
+        short_answer = page_rules.front_matter(source)[1].get("short_answer", "")
+        markdown = pages.answer_first(markdown, str(short_answer), decision.verdict)
     except pages.PageProblem as problem:
         problems.append(Problem(where, page_rules.line_of(source, problem.offset), str(problem)))
     return markdown, problems
@@ -161,17 +163,19 @@ def home_page(
 
 
 def with_other_versions(
-    markdown: str, src_uri: str, differences: Sequence[versions.Difference]
+    markdown: str, src_uri: str, differences: Sequence[versions.Difference], project: Path
 ) -> str:
-    """Under each executed include whose snippet another recorded torch prints differently, say so."""
-
-    def noted(match) -> str:
-        found = [d for d in differences if d.snippet == match["path"]]
-        return match[0] + (
-            "\n\n" + versions.note_markdown(found, src_uri, match["indent"]) if found else ""
-        )
-
-    return page_rules.EXECUTED_INCLUDE.sub(noted, markdown)
+    """Under each executed block whose snippet another recorded torch prints differently, say so."""
+    lines = markdown.split("\n")
+    for block in reversed(page_rules.executed_includes(markdown, project)):
+        found = [d for d in differences if d.snippet == block.path]
+        include = block.line - 1
+        if not found or include >= len(lines) - 1:
+            continue
+        indent = lines[include][: len(lines[include]) - len(lines[include].lstrip())]
+        closing = include + 1  # the block is one include line between its fences
+        lines[closing + 1 : closing + 1] = ["", versions.note_markdown(found, src_uri, indent)]
+    return "\n".join(lines)
 
 
 EVIDENCE = "\n## The evidence\n"
@@ -225,4 +229,4 @@ def render(markdown: str, source: str, src_uri: str, site: Site) -> tuple[str, l
     elif src_uri == "index.md" and pages.TABLE_MARKER in markdown:
         markdown, found = home_page(markdown, where, site.question_pages, site.decisions)
         problems += found
-    return with_other_versions(markdown, src_uri, site.differences), problems
+    return with_other_versions(markdown, src_uri, site.differences, site.project), problems

@@ -84,6 +84,29 @@ def render_verdict(
     )
 
 
+def plain_text(markdown: str) -> str:
+    """A line of markdown as plain text, for a meta description: no backticks, emphasis or links."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"[`*]", "", text).strip()
+
+
+ANSWER_BOX_TITLE = "The answer, as this build's runs decide it (open it once you have predicted)"
+
+
+def answer_first(markdown: str, short_answer: str, decided: Verdict) -> str:
+    """Right under the page's title, its question: the short answer and the verdict the runs
+    decide, collapsed for a reader who wants to predict first, and one click from the top."""
+    title = TITLE_LINE.search(markdown)
+    if title is None or not short_answer:
+        return markdown  # the page rules report what is missing
+    box = (
+        f'\n??? {ADMONITION[decided.name]} "{ANSWER_BOX_TITLE}"\n'
+        f"    **{TITLE[decided.name]}.** {short_answer}\n\n"
+        "    [The verdict, with the checked lines that decide it](#verdict)\n"
+    )
+    return markdown[: title.end()] + "\n" + box + markdown[title.end() :]
+
+
 @dataclass(frozen=True)
 class QuestionRow:
     link: str  # relative to the home page

@@ -128,7 +128,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         files.append(File.generated(config, versions.PAGE, content=page))
         self.pages = list(files.documentation_pages())
         for file in self.pages:
-            for include in page_rules.executed_includes(file.content_string):
+            for include in page_rules.executed_includes(file.content_string, current.project):
                 # A missing file is reported with its page and line.
                 if (current.project / include.path).is_file():
                     current.start(include.path, include.returncode, include.width)
@@ -217,23 +217,16 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         source = page.file.content_string  # with front matter: true line numbers
         where = f"docs/{page.file.src_uri}"
         self.runs.page = (where, source)
+        if page.meta.get("short_answer") and not page.meta.get("description"):
+            # What a search result or a link preview says of the page: its short answer.
+            page.meta["description"] = pages.plain_text(str(page.meta["short_answer"]))
         markdown, problems = page_transform.render(markdown, source, page.file.src_uri, self.site)
         for problem in problems:
             log.warning(str(problem))
         return markdown
 
     def on_page_content(self, html, *, page, config, files):
-        """Every executed include of the page went through the fence: none rendered without its output."""
         assert self.runs is not None
-        where = f"docs/{page.file.src_uri}"
-        rendered = list(self.runs.rendered.get(where, []))
-        for include in page_rules.executed_includes(page.file.content_string):
-            if include.path in rendered:
-                rendered.remove(include.path)
-            else:
-                log.warning(
-                    f"{where}:{include.line}: the block that runs {include.path} rendered without its output"
-                )
         self.runs.page = None
         # A notebook's page repeats its question page's code and outputs: search finds them there.
         # (Set here: the page's meta is read from its source after on_pre_page.)
@@ -260,7 +253,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             included = {
                 include.path
                 for file in self.pages
-                for include in page_rules.executed_includes(file.content_string)
+                for include in page_rules.executed_includes(file.content_string, current.project)
             }
             for snippet in sorted((current.project / "snippets").glob("*/*.py")):
                 path = snippet.relative_to(current.project).as_posix()
@@ -272,6 +265,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             f"snippets: {len(current.executed)} executed "
             f"({sum(seconds for _, seconds in current.executed):.2f} s of run time, "
             f"{current.settings.jobs} at a time), {len(current.from_cache)} from cache"
+            + (f"; runs {current.seal}" if current.seal else "")
         )
         runs.end()
         self.runs = None

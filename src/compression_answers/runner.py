@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compression_answers.reads import ReadWatch
+from compression_answers.reads import ScratchWatch
 from compression_answers.settings import OUTPUT_LIMIT_BYTES
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ NOT_COPIED = {
     ".pytest_cache",
 }
 ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
+SEAL_STATE = "COMPRESSION_ANSWERS_SEAL"  # what seal.seal put in force, for the child's report
 DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
 TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
 
@@ -75,6 +76,7 @@ class Ran:
     read: dict[str, str] = field(default_factory=dict)  # path relative to the project -> sha256
     seconds: float = 0.0
     complete: bool = True  # whether `read` holds every file the run opened (see reads.py)
+    seal: str = ""  # what protected the machine from the run (seal.py), in words
 
 
 def file_hash(path: Path) -> str:
@@ -163,6 +165,34 @@ def imported_at_top(code: str) -> list[str]:
     return names
 
 
+# A scratch folder's name says which process made it: `<kind>-<pid>-<random>`.
+SCRATCH_NAME = re.compile(r"^(?:snippet|snippet-private|build|python|python-private)-(?P<pid>\d+)-")
+
+
+def scratch_folder(prefix: str) -> Path:
+    """A new folder in the temporary folder, named for this process (see `sweep_dead_scratch`)."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-"))
+
+
+def sweep_dead_scratch() -> list[str]:
+    """Delete the scratch folders whose process has died (a build killed mid-run leaves them);
+    the names of those deleted."""
+    swept = []
+    temporary = Path(tempfile.gettempdir())
+    for entry in temporary.iterdir():
+        named = SCRATCH_NAME.match(entry.name)
+        if named is None or not entry.is_dir():
+            continue
+        try:
+            os.kill(int(named["pid"]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+            swept.append(entry.name)
+        except PermissionError:
+            continue  # alive, another user's
+    return swept
+
+
 def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
     """A copy of the project for a snippet to run in: what it writes there never reaches the
     checkout. Refused, naming TMPDIR, when the temporary folder lies inside the project: the
@@ -173,7 +203,7 @@ def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
             f"the temporary folder {temporary} lies inside the project {project.resolve()}: set "
             "TMPDIR to a folder outside it (snippets run in copies of the project made there)"
         )
-    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    scratch = scratch_folder(prefix)
     for entry in project.iterdir():
         if entry.name in NOT_COPIED:
             continue
@@ -192,7 +222,7 @@ def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
 def linked_copy(pristine: Path) -> Path:
     """A snippet's scratch tree made of hard links to a build's pristine copy: cheap, and a write
     to it reaches only that copy (never the checkout), where the diff after the run finds it."""
-    scratch = Path(tempfile.mkdtemp(prefix="snippet-"))
+    scratch = scratch_folder("snippet-")
     shutil.copytree(pristine, scratch, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
     return scratch
 
@@ -264,6 +294,7 @@ def run_in_child(
             "modules": sorted(set(sys.modules) - imported_before),
             "code": code,
             "kernels": kernels_chosen_before_the_snippet(),
+            "seal": os.environ.get(SEAL_STATE, ""),
         }
         os.write(status_fd, DONE + json.dumps(report).encode())
     finally:
@@ -341,10 +372,13 @@ def run_snippet(
     own_server = server is None
     server = server or ForkServer()
     scratch = linked_copy(pristine) if pristine is not None else scratch_copy(project)
-    watch = ReadWatch(scratch)
+    private = scratch_folder("snippet-private-")  # its HOME and TMPDIR
+    watch = ScratchWatch(scratch)
     try:
-        before = tree_state(scratch)
         watch.__enter__()
+        # The kernel's watch sees every write as it happens; where it could not be set up, the
+        # tree is compared before and after instead.
+        before = None if watch.complete else tree_state(scratch)
         started = time.perf_counter()
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
@@ -356,6 +390,8 @@ def run_snippet(
             "width": width,
             "fresh": times_itself(code),
             "code": code,
+            "private": str(private),
+            "environ": dict(os.environ),
         }
         try:
             child = server.start(request, out_write, err_write, status_write, timeout + 120)
@@ -398,7 +434,15 @@ def run_snippet(
             raise SnippetFailed(
                 f"{path} ran with other kernels than `python {path}` would: {report['kernels']}"
             )
-        written = changes(before, tree_state(scratch))
+        if before is not None:
+            written = changes(before, tree_state(scratch))
+        elif not watch.complete:
+            raise SnippetFailed(
+                f"{path}: the kernel's watch on its scratch copy overflowed (too many file "
+                "events): what it wrote cannot be checked. Snippets only print"
+            )
+        else:
+            written = watch.changes()
         if written:
             raise SnippetFailed(
                 f"{path} changed the project it ran in: {'; '.join(written)}. Snippets only print"
@@ -409,10 +453,11 @@ def run_snippet(
             for name in sorted(watch.read)
             if (scratch / name).is_file() and name != path
         }
-        return Ran(text, read, seconds, watch.complete)
+        return Ran(text, read, seconds, watch.complete, report.get("seal", ""))
     finally:
         watch.stop()
         shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
         if own_server:
             server.close()
 

@@ -28,6 +28,7 @@ from compression_answers.runner import (
     run_snippet,
     scratch_copy,
     snippet_file,
+    sweep_dead_scratch,
     times_itself,
 )
 
@@ -88,6 +89,7 @@ class Runs:
         server: ForkServer | None = None,
     ) -> None:
         self.project = project.resolve()
+        sweep_dead_scratch()  # what builds killed mid-run left in the temporary folder
         # Where runs start (see fork_server.py); one the caller passes outlives these runs (the
         # plugin keeps one across `mkdocs serve`'s rebuilds, torch imported once).
         self.own_server = server is None
@@ -104,10 +106,9 @@ class Runs:
         self.gate = Gate()
         self.executed: list[tuple[str, float]] = []  # (path, seconds it ran)
         self.from_cache: list[str] = []
+        self.seal = ""  # what protected the machine from the runs (seal.py), in words
         # Set by the MkDocs plugin while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
-        # page -> snippets whose block rendered with output
-        self.rendered: dict[str, list[str]] = {}
         self._pristine: Path | None = (
             None  # one copy of the project per build, linked into each run
         )
@@ -131,7 +132,7 @@ class Runs:
         the runner or the cache raises RunnerFault, naming the page, the include's line and the
         snippet."""
         found = []
-        for include in executed_includes(source):
+        for include in executed_includes(source, self.project):
             if not (self.project / include.path).is_file():
                 continue
             try:
@@ -170,6 +171,7 @@ class Runs:
             )
         with self.lock:
             self.executed.append((path, ran.seconds))
+            self.seal = ran.seal
             done, started = len(self.executed) + len(self.from_cache), len(self.futures)
         if self.progress is not None:
             elapsed = time.perf_counter() - self.started

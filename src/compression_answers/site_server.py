@@ -15,7 +15,29 @@ COMPRESSED = {".html", ".css", ".js", ".json", ".svg", ".ipynb", ".txt"}
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, gzip-compressed when the client accepts it; no request log."""
+    """Static files under `prefix` (a project site's subpath, as GitHub Pages serves one),
+    gzip-compressed when the client accepts it; a missing page gets the site's 404.html with
+    status 404, as a host serves it; no request log."""
+
+    prefix = "/"
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.prefix):
+            return str(Path(self.directory) / "\0outside")  # no such file: a 404
+        return super().translate_path("/" + path[len(self.prefix) :])
+
+    def send_error(self, code, message=None, explain=None):
+        not_found = Path(self.directory) / "404.html"
+        if code != 404 or not not_found.is_file():
+            return super().send_error(code, message, explain)
+        body = not_found.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        return None
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
@@ -49,13 +71,15 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def served(site: Path) -> Iterator[str]:
-    """The site's base URL while the context lasts."""
-    handler = functools.partial(GzipHandler, directory=str(site))
+def served(site: Path, subpath: str = "/") -> Iterator[str]:
+    """The site's base URL while the context lasts, the site served under `subpath`."""
+    handler = functools.partial(
+        type("Handler", (GzipHandler,), {"prefix": subpath}), directory=str(site)
+    )
     server = Server(("127.0.0.1", 0), handler)
     # Polled often: shutting down waits for the next poll, at the end of every test run.
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/"
+        yield f"http://127.0.0.1:{server.server_port}{subpath}"
     finally:
         server.shutdown()
