@@ -1,6 +1,7 @@
 """The execution cache: a prose edit executes nothing, a snippet edit executes that snippet only,
 a new library version executes everything, and unused entries are deleted."""
 
+import os
 import re
 
 import pytest
@@ -161,3 +162,38 @@ def test_a_changed_thread_count_executes_again(project):
     # One job at a time gives a snippet torch's default threads; more give each one thread.
     assert build_with_cache(project, SNIPPET_JOBS="1") == (1, 0)
     assert build_with_cache(project, SNIPPET_JOBS="1") == (0, 1)
+
+
+@pytest.mark.parametrize("variable", ["MATPLOTLIBRC", "NPY_PROMOTION_STATE", "OPENBLAS_CORETYPE"])
+def test_a_variable_nobody_listed_is_in_the_key(monkeypatch, variable):
+    """The key holds every variable but those known not to matter (numerics.NOT_SHAPING)."""
+    code, options = "print(1)\n", {"returncode": 0}
+    before = cache.key(code, options, cache.environment())
+    monkeypatch.setenv(variable, "planted")
+    assert cache.key(code, options, cache.environment()) != before
+
+
+def test_a_variable_known_not_to_matter_keeps_the_key(monkeypatch):
+    code, options = "print(1)\n", {"returncode": 0}
+    before = cache.key(code, options, cache.environment())
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw7")
+    monkeypatch.setenv("SITE_URL", "https://example.org/sub/")
+    assert cache.key(code, options, cache.environment()) == before
+
+
+def test_a_library_file_changed_under_the_same_version_changes_the_key(tmp_path):
+    """A fingerprint of the installed files, not only the version number."""
+    from importlib.metadata import PathDistribution
+
+    info = tmp_path / "lib-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Name: lib\nVersion: 1.0\n")
+    (info / "RECORD").write_text("lib/core.py,,\nlib-1.0.dist-info/METADATA,,\n")
+    (tmp_path / "lib").mkdir()
+    core = tmp_path / "lib/core.py"
+    core.write_text("ANSWER = 42\n")
+    library = [PathDistribution(info)]
+    before = cache.library_files(library)
+    core.write_text("ANSWER = 41\n")  # the same size, the same version
+    os.utime(core, ns=(0, 1_000_000_000))
+    assert cache.library_files(library) != before

@@ -2,6 +2,7 @@
 and run as the build runs it. Each must fail with a message that names the snippet and says what
 happened, leave the project as it was, and leave no process behind."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -520,3 +521,20 @@ def test_scratch_folders_of_dead_builds_are_swept_and_live_ones_kept(tmp_path, m
     other.mkdir()
     assert sweep_dead_scratch() == [left.name]
     assert not left.exists() and live.exists() and other.exists()
+
+
+def test_a_timing_snippet_imports_before_it_is_given_the_machine_alone(project):
+    """Its fresh interpreter's imports (seconds, for torch) run beside other snippets; the
+    build's gate is held only from the snippet's first line on."""
+    (project / "snippets/sample/slow_import.py").write_text("import time\ntime.sleep(1)\n")
+    (project / SNIPPET).write_text(TIMES_ITSELF + "import slow_import\n\nprint('measured')\n")
+    entered = []
+
+    @contextlib.contextmanager
+    def alone():
+        entered.append(time.monotonic())
+        yield
+
+    started = time.monotonic()
+    assert run_snippet(SNIPPET, project, 30, alone=alone).output == "measured\n"
+    assert len(entered) == 1 and entered[0] - started >= 1, "the gate was taken before the imports"

@@ -87,3 +87,44 @@ def test_a_run_whose_reads_are_not_all_known_is_not_cached(tmp_path, monkeypatch
     second.output("snippets/sample/a.py")
     second.shutdown()
     assert len(list((tmp_path / runs.CACHE_DIR).glob("*.json"))) == 1
+
+
+def sample_runs(project, **kwargs):
+    from compression_answers import runs, settings
+
+    options = settings.Settings(cache=True, timeout=30.0, jobs=1)
+    return runs.Runs(project, settings=options, **kwargs)
+
+
+def test_a_snippet_saved_during_a_build_is_kept_under_the_code_that_ran(tmp_path):
+    """The build runs the copy of the project it made at its start: the output is kept under
+    that code, so the next build runs the saved code instead of showing the old output."""
+    snippet = tmp_path / "snippets/sample/a.py"
+    snippet.parent.mkdir(parents=True)
+    snippet.write_text("print(42)\n")
+    first = sample_runs(tmp_path)
+    first.pristine()  # the build has started
+    snippet.write_text("print('six sevens:', 42)\n")  # saved while it runs
+    assert first.output("snippets/sample/a.py") == "42\n"
+    first.shutdown()
+    second = sample_runs(tmp_path)
+    assert second.output("snippets/sample/a.py") == "six sevens: 42\n"
+    second.shutdown()
+
+
+def test_a_file_the_snippet_looked_for_and_did_not_find_is_in_the_key(tmp_path):
+    snippet = tmp_path / "snippets/sample/a.py"
+    snippet.parent.mkdir(parents=True)
+    snippet.write_text(
+        "try:\n    print(open('data/extra.txt').read(), end='')\n"
+        "except FileNotFoundError:\n    print('none')\n"
+    )
+    first = sample_runs(tmp_path)
+    assert first.output("snippets/sample/a.py") == "none\n"
+    first.shutdown()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data/extra.txt").write_text("found\n")
+    second = sample_runs(tmp_path)
+    assert second.output("snippets/sample/a.py") == "found\n"
+    assert second.executed, "the kept output was used though the file now exists"
+    second.shutdown()

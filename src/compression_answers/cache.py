@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import Distribution, PackageNotFoundError, distribution, version
 from pathlib import Path
 
 from compression_answers import numerics
@@ -36,11 +36,37 @@ def environment() -> dict[str, str]:
             versions[package] = version(package)
         except PackageNotFoundError:
             versions[package] = "absent"
+    versions["library files"] = library_files()
     versions["runner"] = runner_code()
     versions["cpu"] = numerics.cpu()
     versions["cores"] = str(numerics.cores())
     versions["variables"] = json.dumps(numerics.shaping_environment(os.environ))
     return versions
+
+
+def installed(packages: tuple[str, ...] = KEY_PACKAGES) -> list[Distribution]:
+    found = []
+    for package in packages:
+        try:
+            found.append(distribution(package))
+        except PackageNotFoundError:
+            continue
+    return found
+
+
+def library_files(distributions: list[Distribution] | None = None) -> str:
+    """A fingerprint of the key libraries' installed files (each file's path, size and time), not
+    only their version numbers: a file changed under the same version (a patched wheel, an edit
+    in site-packages) is a new key."""
+    fingerprint = hashlib.sha256()
+    for found in installed() if distributions is None else distributions:
+        for file in found.files or []:
+            try:
+                stat = os.stat(str(found.locate_file(file)))
+            except OSError:
+                continue
+            fingerprint.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return fingerprint.hexdigest()
 
 
 def runner_modules(package: Path = PACKAGE, start: str = "runs") -> list[Path]:

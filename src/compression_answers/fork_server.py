@@ -150,12 +150,15 @@ class ForkServer:
         stderr: int,
         status: int,
         timeout: float,
+        go: int | None = None,
     ) -> Started:
         """Start a run (`request`: path, scratch, threads, width, fresh, code) writing to these
-        pipes; the caller closes its copies of them."""
+        pipes (a fresh interpreter also reads `go`: see runner.exec_fresh); the caller closes its
+        copies of them."""
         ours, theirs = socket.socketpair()
         try:
-            self._send(request, [stdout, stderr, status, theirs.fileno()])
+            fds = [stdout, stderr, status, theirs.fileno(), *([go] if go is not None else [])]
+            self._send(request, fds)
         finally:
             theirs.close()
         return Started(ours, timeout)
@@ -219,9 +222,14 @@ def build_environment(environ: dict[str, str]) -> None:
     os.environ.update(environ)
 
 
-def enter_seal(scratch: Path, private: Path) -> None:
-    """In the child: its own HOME and TMPDIR, then the seal (seal.py), whose state it reports."""
-    os.environ[SEAL_STATE] = seal_run(scratch, private)
+def enter_seal(scratch: Path, private: Path, compile_cache: str | None) -> None:
+    """In the child: its own HOME and TMPDIR, the build's torch.compile cache where it may share
+    it, then the seal (seal.py), whose state it reports."""
+    writable = []
+    if compile_cache and "TORCHINDUCTOR_CACHE_DIR" not in os.environ:
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = compile_cache
+        writable.append(Path(compile_cache))
+    os.environ[SEAL_STATE] = seal_run(scratch, private, writable)
     tempfile.tempdir = None  # read again from TMPDIR
 
 
@@ -230,7 +238,7 @@ def supervise(request: dict, fds: list[int]) -> None:
     it left, report its wait status, and exit."""
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        stdout, stderr, status_fd, reply_fd = fds
+        stdout, stderr, status_fd, reply_fd, *go = fds
         reply = socket.socket(fileno=reply_fd)
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -238,7 +246,8 @@ def supervise(request: dict, fds: list[int]) -> None:
         if pid == 0:
             reply.close()
             build_environment(request["environ"])
-            enter_seal(Path(request["scratch"]), Path(request["private"]))
+            shared = request.get("compile cache")
+            enter_seal(Path(request["scratch"]), Path(request["private"]), shared)
             os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
             os.dup2(stdout, 1)
             os.dup2(stderr, 2)
@@ -250,9 +259,9 @@ def supervise(request: dict, fds: list[int]) -> None:
                 request["width"],
             )
             if request["fresh"]:
-                exec_fresh(*arguments)
+                exec_fresh(*arguments, go=go[0] if go else None)
             run_in_child(*arguments)
-        for fd in (stdout, stderr, status_fd):
+        for fd in (stdout, stderr, status_fd, *go):
             os.close(fd)
         reply.sendall(f"{pid}\n".encode())
         exited = os.pidfd_open(pid)
@@ -304,7 +313,7 @@ class Server:
         self.preload(list(self.preloaded))
         while True:
             try:
-                message, fds, _, _ = socket.recv_fds(self.control, MESSAGE_LIMIT, 4)
+                message, fds, _, _ = socket.recv_fds(self.control, MESSAGE_LIMIT, 5)
             except OSError:
                 return
             if not message:

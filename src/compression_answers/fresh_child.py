@@ -1,11 +1,14 @@
 """A snippet run in a fresh interpreter: `python -m compression_answers.fresh_child <path>
-<scratch> <status fd> <threads> <width>`, exec'd by the runner's forked child (see runner.py)."""
+<scratch> <status fd> <threads> <width> <go fd>`, exec'd by the runner's forked child (see
+runner.py). With a go descriptor (not -1), the snippet's imports come first, then it waits."""
 
 import sys
 from pathlib import Path
 
-from compression_answers.runner import run_in_child
+from compression_answers.runner import run_in_child, wait_for_go
 
 if __name__ == "__main__":
-    path, scratch, status_fd, threads, width = sys.argv[1:]
+    path, scratch, status_fd, threads, width, go = sys.argv[1:]
+    if int(go) >= 0:
+        wait_for_go(path, Path(scratch), int(status_fd), int(go))
     run_in_child(path, Path(scratch), int(status_fd), int(threads) or None, int(width) or None)

@@ -1,5 +1,5 @@
 """What shapes a snippet's numbers besides its code and the installed libraries: the CPU, the
-cores it may use, and the environment variables that torch's numeric libraries read.
+cores it may use, and the environment (every variable but those known not to matter).
 
 ATen, oneDNN, MKL and fbgemm each pick their instruction paths by the CPU (or by a cap in these
 variables), and OpenMP its thread count, so an output kept from one machine or setting is not
@@ -12,25 +12,22 @@ import platform
 from collections.abc import Mapping
 from pathlib import Path
 
-# Prefixes of the variables that change what torch, its libraries, OpenMP or Python compute or
-# print; the rest (paths, pytest's own) do not.
-SHAPING_VARIABLES = (
-    "OMP_",
-    "KMP_",
-    "MKL_",
-    "ONEDNN_",
-    "DNNL_",
-    "FBGEMM_",
-    "TORCH",
-    "PYTORCH_",
-    "ATEN_",
-    "CUDA_",
-    "PYTHON",
-    "LANG",
-    "LC_",
-    "TZ",
-    "COLUMNS",
-)
+# The variables known not to change what a snippet computes or prints: where the session is
+# (paths, the terminal, the user), what runs the build or the tests (pytest, CI, pip, this
+# project's settings, which are keyed on their own) and where the site is published. Every other
+# variable is part of the key: one nobody listed (a library's `*_NUM_THREADS`, `MATPLOTLIBRC`,
+# `NPY_*`) changes the key, and the run is done again rather than trusted.
+NOT_SHAPING = {
+    "PATH", "PWD", "OLDPWD", "SHLVL", "_", "HOME", "TMPDIR", "USER", "LOGNAME", "HOSTNAME",
+    "MAIL", "SHELL", "TERM", "TERM_PROGRAM", "TERM_PROGRAM_VERSION", "COLORTERM", "DISPLAY",
+    "EDITOR", "VISUAL", "PAGER", "LESS", "LS_COLORS", "PS1", "CI", "VIRTUAL_ENV", "SITE_URL",
+    "REPO_URL", "EDIT_URI", "NO_MKDOCS_2_WARNING", "SNIPPET_CACHE", "SNIPPET_TIMEOUT",
+    "SNIPPET_JOBS", "JAVA_HOME", "MAKEFLAGS", "MFLAGS", "DEBIAN_FRONTEND", "HOSTTYPE",
+}  # fmt: skip
+NOT_SHAPING_PREFIXES = (
+    "PYTEST_", "SSH_", "XDG_", "GITHUB_", "RUNNER_", "ACTIONS_", "PIP_", "PLAYWRIGHT_", "npm_",
+    "COMPRESSION_ANSWERS_", "GIT_", "DBUS_", "VSCODE_", "LC_TERMINAL",
+)  # fmt: skip
 
 # A CPU with AVX2 only, imitated: all four libraries that pick their instruction paths by the
 # CPU capped at once (capping one alone misses the others).
@@ -58,7 +55,10 @@ def cores() -> list[int]:
 
 
 def shaping_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The variables of `environ` that can change a run's numbers, sorted by name."""
+    """The variables of `environ` that may change what a run prints (all but those known not
+    to), sorted by name."""
     return {
-        name: value for name, value in sorted(environ.items()) if name.startswith(SHAPING_VARIABLES)
+        name: value
+        for name, value in sorted(environ.items())
+        if name not in NOT_SHAPING and not name.startswith(NOT_SHAPING_PREFIXES)
     }

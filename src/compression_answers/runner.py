@@ -25,6 +25,7 @@ import json
 import os
 import re
 import runpy
+import select
 import selectors
 import shutil
 import signal
@@ -32,6 +33,8 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,8 +58,22 @@ NOT_COPIED = {
 }
 ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
 SEAL_STATE = "COMPRESSION_ANSWERS_SEAL"  # what seal.seal put in force, for the child's report
-DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
+DONE = b"\x00done\x00"
+READY = b"\x01"  # a fresh interpreter has imported what the snippet imports, and waits
+GO = b"\x02"  # written by the child after the snippet's last line ran
 TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
+
+
+# A snippet that names one of these sets the CPU's instruction paths itself: torch.compile's
+# cache, whose key does not hold them, must not hand its graphs to the build's other runs.
+SETS_KERNELS = re.compile(
+    r"\b(?:ATEN_CPU_CAPABILITY|ONEDNN_MAX_CPU_ISA|MKL_ENABLE_INSTRUCTIONS|FBGEMM_ENABLE_INSTRUCTIONS)\b"
+)
+
+
+def shares_compile_cache(code: str) -> bool:
+    """Whether the run may use the build's shared torch.compile cache (see SETS_KERNELS)."""
+    return SETS_KERNELS.search(code) is None
 
 
 def times_itself(code: str) -> bool:
@@ -77,6 +94,7 @@ class Ran:
     seconds: float = 0.0
     complete: bool = True  # whether `read` holds every file the run opened (see reads.py)
     seal: str = ""  # what protected the machine from the run (seal.py), in words
+    code: str = ""  # the snippet's source as it ran (from the scratch copy)
 
 
 def file_hash(path: Path) -> str:
@@ -272,6 +290,17 @@ def run_in_child(
                 sys.modules["torch"].set_num_threads(threads)
         if width:
             os.environ["COLUMNS"] = str(width)
+        prefix = str(scratch) + os.sep
+
+        def tried(event: str, args: tuple) -> None:
+            # A file it looked for: one that is absent now is in the cache's key as absent.
+            if event == "open" and isinstance(args[0], (str, bytes)) and len(looked_for) < 10_000:
+                opened = os.path.abspath(os.fsdecode(args[0]))
+                if opened.startswith(prefix):
+                    looked_for.add(opened[len(prefix) :])
+
+        looked_for: set[str] = set()
+        sys.addaudithook(tried)
         try:
             runpy.run_path(path, run_name="__main__")  # __main__ is the snippet: its classes pickle
             code = 0
@@ -295,6 +324,7 @@ def run_in_child(
             "code": code,
             "kernels": kernels_chosen_before_the_snippet(),
             "seal": os.environ.get(SEAL_STATE, ""),
+            "looked for": sorted(looked_for),
         }
         os.write(status_fd, DONE + json.dumps(report).encode())
     finally:
@@ -302,19 +332,47 @@ def run_in_child(
 
 
 def exec_fresh(
-    path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None
+    path: str,
+    scratch: Path,
+    status_fd: int,
+    threads: int | None,
+    width: int | None,
+    go: int | None = None,
 ) -> None:
     """In the forked child: replace this process by a fresh interpreter that runs the snippet
-    (same pid, group and pipes), and never return."""
+    (same pid, group and pipes), and never return. With `go`, the interpreter first imports what
+    the snippet imports at its top, writes READY on the status pipe, and waits for a byte on
+    `go` before the snippet's first line: the build lets other snippets run meanwhile, and
+    times only what follows alone (see `wait_for_go`)."""
     try:
         os.set_inheritable(status_fd, True)
+        if go is not None:
+            os.set_inheritable(go, True)
         arguments = [path, str(scratch), str(status_fd), str(threads or 0), str(width or 0)]
+        arguments.append(str(go if go is not None else -1))
         os.execv(  # noqa: S606 - this interpreter, with arguments the runner builds
             sys.executable, [sys.executable, "-m", "compression_answers.fresh_child", *arguments]
         )
     finally:  # only if exec failed: the parent reports the exit, with what stderr says
         traceback.print_exc()
         os._exit(127)
+
+
+def wait_for_go(path: str, scratch: Path, status_fd: int, go: int) -> None:
+    """In a fresh interpreter: import the snippet's top-level modules (as its own first lines
+    would), say READY, and wait until the build says go; exit quietly if the build went away."""
+    code = (scratch / path).read_text(encoding="utf-8")
+    sys.path.insert(0, str((scratch / path).parent))
+    try:
+        for name in imported_at_top(code):
+            with contextlib.suppress(Exception):  # the snippet's own line raises it, reported
+                importlib.import_module(name)
+    finally:
+        sys.path.pop(0)
+    os.write(status_fd, READY)
+    if os.read(go, 1) != GO:
+        os._exit(0)  # the build stopped: the run never started
+    os.close(go)
 
 
 # ATen's kernel choices for x86-64, oldest first (torch.backends.cpu.get_cpu_capability's names).
@@ -360,18 +418,25 @@ def run_snippet(
     width: int | None = None,
     pristine: Path | None = None,
     server: ForkServer | None = None,
+    compile_cache: Path | None = None,
+    alone: Callable[[], AbstractContextManager] = contextlib.nullcontext,
 ) -> Ran:
     """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed.
 
     `pristine`, a build's one copy of the project, is linked rather than copied for each run.
-    `server`, a build's fork server, starts the run; without one, a server is started for it."""
+    `server`, a build's fork server, starts the run; without one, a server is started for it.
+    `compile_cache`, a build's torch.compile cache, is shared by its runs that set no kernels;
+    without it, or for one that does, the run's cache is its own, empty (a reader's first run).
+    `alone`, for a snippet that times something: held from its first line to its end, once its
+    fresh interpreter has imported what it imports (the build's gate: no other snippet runs)."""
     from compression_answers.fork_server import ForkServer  # it imports this module
 
-    snippet = snippet_file(project, path)
-    code = snippet.read_text(encoding="utf-8")
+    snippet_file(project, path)
     own_server = server is None
     server = server or ForkServer()
     scratch = linked_copy(pristine) if pristine is not None else scratch_copy(project)
+    # The code that runs is the scratch copy's: a file saved since the copy was made did not run.
+    code = (scratch / path).read_text(encoding="utf-8")
     private = scratch_folder("snippet-private-")  # its HOME and TMPDIR
     watch = ScratchWatch(scratch)
     try:
@@ -392,19 +457,38 @@ def run_snippet(
             "code": code,
             "private": str(private),
             "environ": dict(os.environ),
+            "compile cache": str(compile_cache)
+            if compile_cache is not None and shares_compile_cache(code)
+            else None,
         }
+        go_read, go_write = os.pipe() if request["fresh"] else (None, None)
         try:
-            child = server.start(request, out_write, err_write, status_write, timeout + 120)
+            child = server.start(
+                request, out_write, err_write, status_write, timeout + 120, go=go_read
+            )
         except BaseException:
-            for fd in (out_read, err_read, status_read):
-                os.close(fd)
+            for fd in (out_read, err_read, status_read, go_write):
+                if fd is not None:
+                    os.close(fd)
             raise
         finally:
-            for fd in (out_write, err_write, status_write):
-                os.close(fd)
-        chunks, status = _collect(
-            child, path, {out_read: [], err_read: [], status_read: []}, timeout
-        )
+            for fd in (out_write, err_write, status_write, go_read):
+                if fd is not None:
+                    os.close(fd)
+        chunks: dict[int, list[bytes]] = {out_read: [], err_read: [], status_read: []}
+        if go_write is None:
+            chunks, status = _collect(child, path, chunks, timeout)
+        else:
+            said = _ready(child, path, status_read, timeout, go_write)
+            if said == READY:
+                with alone():
+                    os.write(go_write, GO)
+                    os.close(go_write)
+                    chunks, status = _collect(child, path, chunks, timeout)
+            else:  # it ended while importing: its exit says why
+                os.close(go_write)
+                chunks[status_read].append(said)
+                chunks, status = _collect(child, path, chunks, timeout)
         seconds = time.perf_counter() - started
         watch.stop()
         stdout, stderr = (
@@ -453,13 +537,30 @@ def run_snippet(
             for name in sorted(watch.read)
             if (scratch / name).is_file() and name != path
         }
-        return Ran(text, read, seconds, watch.complete, report.get("seal", ""))
+        for name in report["looked for"]:
+            if not (scratch / name).exists():
+                read[name] = "absent"  # added later, it would change what the run prints
+        return Ran(text, read, seconds, watch.complete, report.get("seal", ""), code)
     finally:
         watch.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         shutil.rmtree(private, ignore_errors=True)
         if own_server:
             server.close()
+
+
+def _ready(child: Started, path: str, status_read: int, timeout: float, go_write: int) -> bytes:
+    """What a fresh interpreter first said on its status pipe: READY once it has imported what
+    the snippet imports, or the start of its report (or nothing) if it ended before."""
+    readable, _, _ = select.select([status_read], [], [], timeout)
+    if not readable:
+        os.close(go_write)
+        child.stop()
+        child.close()
+        raise SnippetFailed(
+            f"{path}: still importing after {timeout:g} s, stopped (the limit is SNIPPET_TIMEOUT)"
+        )
+    return os.read(status_read, 1)
 
 
 def _collect(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import shutil
 import threading
 import time
@@ -27,6 +28,7 @@ from compression_answers.runner import (
     SnippetFailed,
     run_snippet,
     scratch_copy,
+    scratch_folder,
     snippet_file,
     sweep_dead_scratch,
     times_itself,
@@ -109,6 +111,7 @@ class Runs:
         self.seal = ""  # what protected the machine from the runs (seal.py), in words
         # Set by the MkDocs plugin while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
+        self._compile_cache: Path | None = None
         self._pristine: Path | None = (
             None  # one copy of the project per build, linked into each run
         )
@@ -158,17 +161,23 @@ class Runs:
                 self.from_cache.append(path)
                 return cached
         pristine = self.pristine()
-        with self.gate.alone() if times_itself(code) else self.gate.side_by_side():
-            ran = run_snippet(
-                path,
-                self.project,
-                self.settings.timeout,
-                threads=threads,
-                returncode=returncode,
-                width=width,
-                pristine=pristine,
-                server=self.server,
-            )
+        run = functools.partial(
+            run_snippet,
+            path,
+            self.project,
+            self.settings.timeout,
+            threads=threads,
+            returncode=returncode,
+            width=width,
+            pristine=pristine,
+            server=self.server,
+            compile_cache=self.compile_cache(),
+        )
+        if times_itself(code):  # alone from its first line, once its imports are done
+            ran = run(alone=self.gate.alone)
+        else:
+            with self.gate.side_by_side():
+                ran = run()
         with self.lock:
             self.executed.append((path, ran.seconds))
             self.seal = ran.seal
@@ -180,8 +189,18 @@ class Runs:
                 f"{elapsed:.0f} s into the build)"
             )
         if self.settings.cache and ran.complete:  # what it read is not all known: not kept
-            self.cache.put(entry_key, path, ran)
+            # Under the code that ran: a snippet saved during the build ran as it was before.
+            self.cache.put(key(ran.code, options, self.environment), path, ran)
         return ran
+
+    def compile_cache(self) -> Path:
+        """The build's torch.compile cache, shared by its runs (runner.shares_compile_cache), as
+        a reader's runs share theirs: a graph compiled by one snippet is not compiled again."""
+        with self.lock:
+            if self._compile_cache is None:
+                self._compile_cache = scratch_folder("build-")
+                atexit.register(shutil.rmtree, self._compile_cache, True)
+            return self._compile_cache
 
     def pristine(self) -> Path:
         with self.lock:
@@ -196,9 +215,11 @@ class Runs:
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
         if self.own_server:
             self.server.close()
-        if self._pristine is not None and not cancel:
-            shutil.rmtree(self._pristine, ignore_errors=True)
-            self._pristine = None
+        if not cancel:
+            for folder in (self._pristine, self._compile_cache):
+                if folder is not None:
+                    shutil.rmtree(folder, ignore_errors=True)
+            self._pristine = self._compile_cache = None
 
 
 _current: Runs | None = None

@@ -109,15 +109,17 @@ def seal(writable: list[Path]) -> str:
     return SEALED
 
 
-def seal_run(scratch: Path, private: Path) -> str:
+def seal_run(scratch: Path, private: Path, also: list[Path] | None = None) -> str:
     """Seal this process for a run in `scratch`, with `private`'s folders as its HOME and TMPDIR
-    (shared memory stays writable: torch passes tensors between processes there)."""
+    and `also` writable (shared memory stays writable: torch passes tensors between processes
+    there)."""
     for name in ("home", "tmp"):
         (private / name).mkdir(exist_ok=True)
     os.environ["HOME"] = str(private / "home")
     os.environ["TMPDIR"] = str(private / "tmp")
     shared_memory = Path("/dev/shm")  # noqa: S108 - not the project's, nor the author's
-    return seal([scratch, private, *([shared_memory] if shared_memory.is_dir() else [])])
+    shared = [shared_memory] if shared_memory.is_dir() else []
+    return seal([scratch, private, *(also or []), *shared])
 
 
 def protect_this_process() -> None:
