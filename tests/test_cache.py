@@ -138,7 +138,14 @@ def test_unused_entries_are_pruned(tmp_path):
 
 def test_the_key_holds_the_runners_code_and_no_other_module():
     modules = {path.name for path in cache.runner_modules()}
-    assert {"runs.py", "runner.py", "cache.py", "numerics.py", "settings.py"} <= modules
+    assert {
+        "runs.py",
+        "runner.py",
+        "cache.py",
+        "numerics.py",
+        "settings.py",
+        "fresh_child.py",
+    } <= modules
     assert not modules & {"drift_report.py", "pages.py", "claims.py", "api_index.py"}
 
 

@@ -69,12 +69,14 @@ def library_files(distributions: list[Distribution] | None = None) -> str:
     return fingerprint.hexdigest()
 
 
-def runner_modules(package: Path = PACKAGE, start: str = "runs") -> list[Path]:
+def runner_modules(
+    package: Path = PACKAGE, start: tuple[str, ...] = ("runs", "fresh_child")
+) -> list[Path]:
     """The modules that run a snippet and decide what it prints: `runs` and every module of this
     package it imports, directly or through another. Read from the imports, so a module that
     starts to shape a run joins the key without a list to update."""
     found: set[str] = set()
-    waiting = [start]
+    waiting = list(start)  # fresh_child runs by name (`python -m`), imported by nobody
     while waiting:
         name = waiting.pop()
         path = package / f"{name}.py"

@@ -420,6 +420,7 @@ def run_snippet(
     server: ForkServer | None = None,
     compile_cache: Path | None = None,
     alone: Callable[[], AbstractContextManager] = contextlib.nullcontext,
+    importing: Callable[[], AbstractContextManager] = contextlib.nullcontext,
 ) -> Ran:
     """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed.
 
@@ -428,7 +429,9 @@ def run_snippet(
     `compile_cache`, a build's torch.compile cache, is shared by its runs that set no kernels;
     without it, or for one that does, the run's cache is its own, empty (a reader's first run).
     `alone`, for a snippet that times something: held from its first line to its end, once its
-    fresh interpreter has imported what it imports (the build's gate: no other snippet runs)."""
+    fresh interpreter has imported what it imports (the build's gate: no other snippet runs);
+    `importing`, held while it imports (as a snippet that does not time: never beside one that
+    does)."""
     from compression_answers.fork_server import ForkServer  # it imports this module
 
     snippet_file(project, path)
@@ -462,11 +465,14 @@ def run_snippet(
             else None,
         }
         go_read, go_write = os.pipe() if request["fresh"] else (None, None)
+        imports = importing() if go_write is not None else contextlib.nullcontext()
+        imports.__enter__()
         try:
             child = server.start(
                 request, out_write, err_write, status_write, timeout + 120, go=go_read
             )
         except BaseException:
+            imports.__exit__(None, None, None)
             for fd in (out_read, err_read, status_read, go_write):
                 if fd is not None:
                     os.close(fd)
@@ -479,7 +485,10 @@ def run_snippet(
         if go_write is None:
             chunks, status = _collect(child, path, chunks, timeout)
         else:
-            said = _ready(child, path, status_read, timeout, go_write)
+            try:
+                said = _ready(child, path, status_read, timeout, go_write)
+            finally:
+                imports.__exit__(None, None, None)
             if said == READY:
                 with alone():
                     os.write(go_write, GO)

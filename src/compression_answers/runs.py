@@ -174,7 +174,7 @@ class Runs:
             compile_cache=self.compile_cache(),
         )
         if times_itself(code):  # alone from its first line, once its imports are done
-            ran = run(alone=self.gate.alone)
+            ran = run(alone=self.gate.alone, importing=self.gate.side_by_side)
         else:
             with self.gate.side_by_side():
                 ran = run()
