@@ -58,9 +58,9 @@ NOT_COPIED = {
 }
 ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
 SEAL_STATE = "COMPRESSION_ANSWERS_SEAL"  # what seal.seal put in force, for the child's report
-DONE = b"\x00done\x00"
+DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
 READY = b"\x01"  # a fresh interpreter has imported what the snippet imports, and waits
-GO = b"\x02"  # written by the child after the snippet's last line ran
+GO = b"\x02"  # the build's answer to READY: the machine is the snippet's alone
 TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
 
 
