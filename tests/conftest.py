@@ -11,6 +11,7 @@ from filelock import FileLock
 # Before torch is imported here: the snippets forked from this worker inherit one OpenMP thread.
 os.environ["OMP_NUM_THREADS"] = "1"
 
+from leftovers import Snapshot
 from outcome_memo import OutcomeMemo
 from snippet_outputs import (
     ROOT,
@@ -53,6 +54,29 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "page weight, measured in the browser")
         for line in weights:
             terminalreporter.write_line(line)
+
+
+# A test that asks for one of these runs snippets (or builds that do); one that drives a browser
+# starts the browser's processes for the whole session, so only its files and folders are checked.
+RUNS_SNIPPETS = {"standalone", "project", "baseline", "outcome_memo", "built_site_outcome"}
+RUNS_SNIPPETS_MODULES = {"test_runner", "test_runs", "test_real_drift", "test_timing_load"}
+STARTS_A_BROWSER = {"page", "browser", "context"}
+
+
+@pytest.fixture(autouse=True)
+def leaves_nothing_behind(request):
+    """After every test that runs a snippet: no process left running under this test process, no
+    scratch folder that no build will sweep, no file changed in the checkout."""
+    names = set(request.fixturenames)
+    runs = names & RUNS_SNIPPETS or request.module.__name__ in RUNS_SNIPPETS_MODULES
+    if not runs or request.config.getoption(UPDATE_FLAG):
+        yield
+        return
+    before = Snapshot(ROOT, processes=not names & STARTS_A_BROWSER)
+    yield
+    problems = before.left_behind()
+    if problems:
+        pytest.fail(f"{request.node.nodeid} left behind:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(scope="session")

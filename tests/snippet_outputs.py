@@ -56,12 +56,16 @@ def build_environment() -> dict[str, str]:
 
 
 # A figure printed as "~1.234" was measured (a latency): only its presence is compared. So is a
-# fact about the machine printed after ": ~", to the end of its line (the CPU's model, say).
-MEASURED = re.compile(r"~\d+(?:\.\d+)?")
-MACHINE_FACT = re.compile(r"(?<=: )~.*$", re.MULTILINE)
+# fact about the machine printed after ": ~", to the end of its line (the CPU's model, say). A
+# measured figure is a time: followed by its unit, or inside the brackets of an interquartile
+# range after one. Anything else, a percentage or a count above all (an accuracy, an agreement),
+# is never masked, so a "~" before it is compared like any other character.
+MEASURED = re.compile(r"~\d+(?:\.\d+)?(?=\s*(?:ms|s|µs|us|ns)\b|,\s*~|\])")
+MACHINE_FACT = re.compile(r"(?<=: )~(?!\d[\d.]*\s*%|\d+\s+of\s+\d).*$", re.MULTILINE)
 
 
 def mask_measured(text: str) -> str:
+    """`text` with its measured figures and machine facts replaced by placeholders."""
     return MEASURED.sub("~<measured>", MACHINE_FACT.sub("~<this machine>", text))
 
 

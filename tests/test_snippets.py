@@ -159,3 +159,39 @@ def test_every_other_versions_recording_comes_from_the_snippet_as_it_is():
         f"{'; '.join(stale)}. Record them again under that torch with `{UPDATE_COMMAND}` (README: "
         "Other torch versions), or delete them"
     )
+
+
+@pytest.mark.parametrize(
+    ("printed", "masked"),
+    [
+        (
+            "  fp32 (eager)  ~0.589 ms  [~0.587, ~0.594]",
+            "  fp32 (eager)  ~<measured> ms  [~<measured>, ~<measured>]",
+        ),
+        ("torch CPU capability here: ~AVX512", "torch CPU capability here: ~<this machine>"),
+        (
+            "other processes while timing: ~0.02 of a core (idle)",
+            "other processes while timing: ~<this machine>",
+        ),
+        (
+            "  int8 against fp32: ~no difference measured beyond 10% (0.74× the time)",
+            "  int8 against fp32: ~<this machine>",
+        ),
+    ],
+)
+def test_a_time_or_a_machine_fact_is_masked(printed: str, masked: str):
+    assert mask_measured(printed) == masked
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "int8 accuracy: ~97.22%",
+        "the compiled int8 model ~93.89%, the reference graph ~93.89%",
+        "the two models agree on ~100% of the test set",
+        "test predictions that differ between the two: ~14 of 540",
+        "~3 predictions right in one and wrong in the other: ~3 of 540",
+    ],
+)
+def test_an_accuracy_an_agreement_or_a_count_is_never_masked(printed: str):
+    assert mask_measured(printed) == printed

@@ -61,6 +61,38 @@ def test_pull_requests_run_what_ci_runs():
     assert "bash .ci/run" in (WORKFLOWS / "pull-request.yml").read_text()
 
 
+def admitted_pythons(requires: str) -> tuple[str, str]:
+    """The oldest and the newest Python minor a `>=3.X,<3.Y` requires-python admits."""
+    low, high = re.fullmatch(r">=3\.(\d+),\s*<3\.(\d+)", requires.strip()).groups()
+    return f"3.{low}", f"3.{int(high) - 1}"
+
+
+def test_admitted_pythons_read_both_ends():
+    assert admitted_pythons(">=3.11,<3.15") == ("3.11", "3.14")
+
+
+def test_pull_requests_build_and_test_the_oldest_and_the_newest_python():
+    import tomllib
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    jobs = yaml.safe_load((WORKFLOWS / "pull-request.yml").read_text(encoding="utf-8"))["jobs"]
+    images = {}
+    for name, job in jobs.items():
+        container = job.get("container")  # an image's name, or a mapping with one
+        images[name] = container.get("image") if isinstance(container, dict) else container
+    for python in admitted_pythons(requires):
+        testing = [
+            name
+            for name, image in images.items()
+            if image == f"python:{python}-bookworm"
+            and any(
+                "pytest" in step.get("run", "") or ".ci/run" in step.get("run", "")
+                for step in jobs[name]["steps"]
+            )
+        ]
+        assert testing, f"no pull-request job builds and tests Python {python} ({requires})"
+
+
 def test_main_deploys_to_pages():
     text = (WORKFLOWS / "deploy.yml").read_text()
     assert triggers("deploy.yml")["push"]["branches"] == ["main"]

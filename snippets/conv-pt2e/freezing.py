@@ -1,5 +1,5 @@
 """The PT2E int8 model compiled by Inductor as `torch.compile` compiles by default, with freezing
-off: the oneDNN int8 kernels the generated code calls. latency_compiled.py counts them with
+off: the oneDNN int8 kernels the generated code calls. compiled_int8.py counts them with
 freezing on. The network is pt2e.py's, with random weights: which kernels the compiler picks
 does not depend on what the weights learned."""
 

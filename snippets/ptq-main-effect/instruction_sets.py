@@ -1,7 +1,10 @@
-"""The same torchao int8 model's accuracy at this CPU's best instruction set and with oneDNN capped at AVX2.
+"""The same torchao int8 model at this CPU's best instruction set and with oneDNN capped at AVX2:
+both checked against the fp32 model's accuracy.
 
-oneDNN reads ONEDNN_MAX_CPU_ISA once, when it starts: the capped run is a child process. Both
-accuracies depend on the CPU, so both are printed as measured (~)."""
+oneDNN reads ONEDNN_MAX_CPU_ISA once, when it starts: the capped run is a child process. On a
+CPU with AVX512-VNNI, the capped run's int8 sums can saturate (torch._int_mm still calls oneDNN,
+whose AVX2 kernels add products in 16-bit pairs); on one without VNNI, torch._int_mm sums in its
+own exact int32 loop and the two runs are the same. So the accuracies are checked, not printed."""
 
 import contextlib
 import io
@@ -22,7 +25,7 @@ if sys.argv[1:] == ["--child"]:
 
 with contextlib.redirect_stdout(io.StringIO()):
     run = runpy.run_path("snippets/ptq-main-effect/quantize_mlp.py")
-y_test, here = run["y_test"], run["rows"]["int8 torchao quantize_"]
+y_test, here, fp32 = run["y_test"], run["rows"]["int8 torchao quantize_"], run["rows"]["fp32"]
 child = subprocess.run(
     [sys.executable, THIS, "--child"],
     env={**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2"},
@@ -31,13 +34,18 @@ child = subprocess.run(
     check=True,
 )
 capped = torch.tensor([int(label) for label in child.stdout.split()])
+
+
+def points_below_fp32(predicted: torch.Tensor) -> float:
+    return ((fp32 == y_test).float().mean() - (predicted == y_test).float().mean()).item() * 100
+
+
 print(f"torch CPU capability here: ~{torch.backends.cpu.get_cpu_capability()}")
 print(
-    f"int8 torchao accuracy, oneDNN at this CPU's best: ~{(here == y_test).float().mean().item() * 100:.2f}%"
+    "check: at this CPU's best, torchao int8 stays within 2 points of the fp32 accuracy: "
+    f"{points_below_fp32(here) < 2.0}"
 )
 print(
-    f"int8 torchao accuracy, oneDNN capped at AVX2:     ~{(capped == y_test).float().mean().item() * 100:.2f}%"
-)
-print(
-    f"test predictions that differ between the two: ~{int((here != capped).sum())} of {len(y_test)}"
+    "check: with oneDNN capped at AVX2, torchao int8 stays within 2 points of the fp32 accuracy: "
+    f"{points_below_fp32(capped) < 2.0}"
 )

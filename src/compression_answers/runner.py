@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import importlib
 import json
@@ -59,7 +60,7 @@ NOT_COPIED = {
 ESCAPE_CODE = re.compile(r"\x1b[\[\]()#;?]*[0-9;]*[A-Za-z]?")
 SEAL_STATE = "COMPRESSION_ANSWERS_SEAL"  # what seal.seal put in force, for the child's report
 DONE = b"\x00done\x00"  # written by the child after the snippet's last line ran
-READY = b"\x01"  # a fresh interpreter has imported what the snippet imports, and waits
+READY = b"\x01"  # a timing snippet has reached its first measurement, and waits
 GO = b"\x02"  # the build's answer to READY: the machine is the snippet's alone
 TIMES_ITSELF = re.compile(r"\btorch\.utils\.benchmark\b|\bfrom torch\.utils import benchmark\b")
 
@@ -266,14 +267,20 @@ def changes(before: dict, after: dict) -> list[str]:
 
 
 def run_in_child(
-    path: str, scratch: Path, status_fd: int, threads: int | None, width: int | None
+    path: str,
+    scratch: Path,
+    status_fd: int,
+    threads: int | None,
+    width: int | None,
+    go: int | None = None,
 ) -> None:
-    """In the child: become `python <path>` in the scratch copy, run, and exit without returning."""
+    """In the child: become `python <path>` in the scratch copy, run, and exit without returning.
+    `go`, a timing snippet's pipe from the build, stays open for its first measurement."""
     code = 1
     imported_before = set(sys.modules)
     try:
         os.setpgid(0, 0)  # a group of its own: killing it kills whatever the snippet started
-        keep = {0, 1, 2, status_fd}
+        keep = {0, 1, 2, status_fd} | ({go} if go is not None else set())
         for fd in map(int, os.listdir("/proc/self/fd")):
             if fd not in keep:
                 with contextlib.suppress(OSError):  # the listing's own descriptor is gone by now
@@ -340,10 +347,9 @@ def exec_fresh(
     go: int | None = None,
 ) -> None:
     """In the forked child: replace this process by a fresh interpreter that runs the snippet
-    (same pid, group and pipes), and never return. With `go`, the interpreter first imports what
-    the snippet imports at its top, writes READY on the status pipe, and waits for a byte on
-    `go` before the snippet's first line: the build lets other snippets run meanwhile, and
-    times only what follows alone (see `wait_for_go`)."""
+    (same pid, group and pipes), and never return. With `go`, the snippet's first measurement
+    writes READY on the status pipe and waits for a byte on `go`: the build lets other snippets
+    run until then, and runs what follows alone (see `wait_for_go_at_first_measurement`)."""
     try:
         os.set_inheritable(status_fd, True)
         if go is not None:
@@ -358,21 +364,35 @@ def exec_fresh(
         os._exit(127)
 
 
-def wait_for_go(path: str, scratch: Path, status_fd: int, go: int) -> None:
-    """In a fresh interpreter: import the snippet's top-level modules (as its own first lines
-    would), say READY, and wait until the build says go; exit quietly if the build went away."""
-    code = (scratch / path).read_text(encoding="utf-8")
-    sys.path.insert(0, str((scratch / path).parent))
-    try:
-        for name in imported_at_top(code):
-            with contextlib.suppress(Exception):  # the snippet's own line raises it, reported
-                importlib.import_module(name)
-    finally:
-        sys.path.pop(0)
-    os.write(status_fd, READY)
-    if os.read(go, 1) != GO:
-        os._exit(0)  # the build stopped: the run never started
-    os.close(go)
+# What a timing snippet measures with: the first call of any of these waits for the build's GO.
+TIMER_METHODS = ("timeit", "repeat", "autorange", "blocked_autorange", "adaptive_autorange")
+
+
+def wait_for_go_at_first_measurement(status_fd: int, go: int) -> None:
+    """In a fresh interpreter, before the snippet: make the first measurement it takes with
+    `torch.utils.benchmark.Timer` say READY and wait until the build says go (exit quietly if
+    the build went away). What comes before it (imports, training, compiling) runs beside other
+    snippets that do not time; the measurements, and all that follows, run alone."""
+    from torch.utils.benchmark import Timer  # the snippet imports torch too: nothing is added
+
+    waited: list[bool] = []
+
+    def gated(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def measured(*args, **kwargs):
+            if not waited:
+                waited.append(True)
+                os.write(status_fd, READY)
+                if os.read(go, 1) != GO:
+                    os._exit(0)  # the build stopped: nothing was measured
+                os.close(go)
+            return method(*args, **kwargs)
+
+        return measured
+
+    for name in TIMER_METHODS:
+        if hasattr(Timer, name):
+            setattr(Timer, name, gated(getattr(Timer, name)))
 
 
 # ATen's kernel choices for x86-64, oldest first (torch.backends.cpu.get_cpu_capability's names).
@@ -428,10 +448,9 @@ def run_snippet(
     `server`, a build's fork server, starts the run; without one, a server is started for it.
     `compile_cache`, a build's torch.compile cache, is shared by its runs that set no kernels;
     without it, or for one that does, the run's cache is its own, empty (a reader's first run).
-    `alone`, for a snippet that times something: held from its first line to its end, once its
-    fresh interpreter has imported what it imports (the build's gate: no other snippet runs);
-    `importing`, held while it imports (as a snippet that does not time: never beside one that
-    does)."""
+    `alone`, for a snippet that times something: held from its first measurement to its end
+    (the build's gate: no other snippet runs meanwhile); `importing`, held until then (as for a
+    snippet that does not time: never beside one that is measuring)."""
     from compression_answers.fork_server import ForkServer  # it imports this module
 
     snippet_file(project, path)
@@ -489,15 +508,16 @@ def run_snippet(
                 said = _ready(child, path, status_read, timeout, go_write)
             finally:
                 imports.__exit__(None, None, None)
+            left = max(0.0, timeout - (time.perf_counter() - started))  # one limit for the run
             if said == READY:
                 with alone():
                     os.write(go_write, GO)
                     os.close(go_write)
-                    chunks, status = _collect(child, path, chunks, timeout)
-            else:  # it ended while importing: its exit says why
+                    chunks, status = _collect(child, path, chunks, left)
+            else:  # it ended before it measured anything: its exit says why
                 os.close(go_write)
                 chunks[status_read].append(said)
-                chunks, status = _collect(child, path, chunks, timeout)
+                chunks, status = _collect(child, path, chunks, left)
         seconds = time.perf_counter() - started
         watch.stop()
         stdout, stderr = (
@@ -559,15 +579,16 @@ def run_snippet(
 
 
 def _ready(child: Started, path: str, status_read: int, timeout: float, go_write: int) -> bytes:
-    """What a fresh interpreter first said on its status pipe: READY once it has imported what
-    the snippet imports, or the start of its report (or nothing) if it ended before."""
+    """What a fresh interpreter first said on its status pipe: READY at its first measurement,
+    or the start of its report (or nothing) if it ended before it measured anything."""
     readable, _, _ = select.select([status_read], [], [], timeout)
     if not readable:
         os.close(go_write)
         child.stop()
         child.close()
         raise SnippetFailed(
-            f"{path}: still importing after {timeout:g} s, stopped (the limit is SNIPPET_TIMEOUT)"
+            f"{path}: still running after {timeout:g} s, before its first measurement, stopped "
+            "(the limit is SNIPPET_TIMEOUT)"
         )
     return os.read(status_read, 1)
 

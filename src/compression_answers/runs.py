@@ -173,7 +173,7 @@ class Runs:
             server=self.server,
             compile_cache=self.compile_cache(),
         )
-        if times_itself(code):  # alone from its first line, once its imports are done
+        if times_itself(code):  # alone from its first measurement
             ran = run(alone=self.gate.alone, importing=self.gate.side_by_side)
         else:
             with self.gate.side_by_side():
