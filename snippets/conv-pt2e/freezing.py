@@ -25,6 +25,9 @@ model = nn.Sequential(
     nn.Flatten(),
     nn.Linear(32 * 8 * 8, 10),
 ).eval()
+# Inductor otherwise compiles and loads a test program for each vector instruction set the CPU's
+# flags name (about 5 s, once per machine); the flags are enough where the compiler is gcc.
+inductor_config.cpp.vec_isa_ok = True
 x = torch.rand(64, 1, 8, 8)  # digits scaled to [0, 1], as pt2e.py feeds them
 quantizer = X86InductorQuantizer().set_global(get_default_x86_inductor_quantization_config())
 prepared = prepare_pt2e(torch.export.export(model, (x,)).module(), quantizer)

@@ -91,6 +91,9 @@ print(
 # Inductor's x86 passes that prepack int8 weights and fuse the quantization around them run
 # only with it (PyTorch's PT2E x86 tutorial turns it on too).
 inductor_config.freezing = True
+# Inductor otherwise compiles and loads a test program for each vector instruction set the CPU's
+# flags name (about 5 s, once per machine); the flags are enough where the compiler is gcc.
+inductor_config.cpp.vec_isa_ok = True
 model = nn.Sequential(nn.Linear(2048, 2048), nn.ReLU(), nn.Linear(2048, 2048)).eval()
 int8 = copy.deepcopy(model)
 quantize_(int8, Int8DynamicActivationInt8WeightConfig())
