@@ -559,3 +559,29 @@ def test_a_timing_snippet_that_never_measures_runs_to_its_end_without_the_gate(p
 
     assert run_snippet(SNIPPET, project, 60, alone=alone).output == "nothing timed\n"
     assert entered == []
+
+
+def test_a_sealed_run_makes_its_temporary_files_in_its_private_folder(tmp_path):
+    """A run forked from the server inherits the temporary folder the server's `tempfile` had
+    read from the build's TMPDIR, read-only under the seal: Inductor's compile of a forked
+    snippet failed there with EROFS. The seal makes it read TMPDIR again."""
+    scratch, private = tmp_path / "scratch", tmp_path / "private"
+    scratch.mkdir()
+    private.mkdir()
+    code = (
+        "import tempfile, sys\n"
+        "tempfile.gettempdir()\n"  # read before the seal, as the server had
+        "from compression_answers.seal import seal_run\n"
+        "seal_run(__import__('pathlib').Path(sys.argv[1]), __import__('pathlib').Path(sys.argv[2]))\n"
+        "folder = tempfile.mkdtemp()\n"
+        "print(folder)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(scratch), str(private)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith(str(private / "tmp")), done.stdout

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 CLONE_NEWNS = 0x00020000
@@ -117,6 +118,9 @@ def seal_run(scratch: Path, private: Path, also: list[Path] | None = None) -> st
         (private / name).mkdir(exist_ok=True)
     os.environ["HOME"] = str(private / "home")
     os.environ["TMPDIR"] = str(private / "tmp")
+    # A child forked from the server inherits the temporary folder the server's `tempfile` read
+    # from the build's TMPDIR (read-only below): it must read TMPDIR again.
+    tempfile.tempdir = None
     shared_memory = Path("/dev/shm")  # noqa: S108 - not the project's, nor the author's
     shared = [shared_memory] if shared_memory.is_dir() else []
     return seal([scratch, private, *(also or []), *shared])
