@@ -379,6 +379,24 @@ def test_a_timing_snippet_runs_in_a_fresh_interpreter_and_others_in_a_fork(proje
         server.close()
 
 
+def test_a_module_that_fixes_a_path_at_import_is_imported_in_each_run(project):
+    """Inductor's codecache keeps its precompiled headers' folder from the TMPDIR it was imported
+    under: preloaded by the server, every run wrote into the build's temporary folder, which
+    the seal makes read-only (Inductor's compile failed there). Each run imports it itself."""
+    server = ForkServer()
+    try:
+        run(project, "import torch._inductor.codecache\n", server=server)
+        inherited = "import sys\n\nprint('torch._inductor.codecache' in sys.modules)\n"
+        assert run(project, inherited, server=server) == "False\n", (
+            "the server preloaded a module that fixes a path at import"
+        )
+        run(project, "import colorsys\n", server=server)
+        shared = "import sys\n\nprint('colorsys' in sys.modules)\n"
+        assert run(project, shared, server=server) == "True\n", "the server stopped preloading"
+    finally:
+        server.close()
+
+
 def test_a_fresh_interpreter_keeps_the_runners_rules(project):
     assert (
         run(

@@ -7,7 +7,9 @@ no longer forks by default). So the build never forks. It starts this server onc
 server imports what snippets import (torch once, not once per snippet) and stays on one thread:
 OpenBLAS, which starts its threads when numpy loads, is loaded here with one, and a module whose
 import starts a thread anyway is never imported here again (the server re-executes itself
-without it, see `Server.preload`).
+without it, see `Server.preload`). Neither is one that fixes a path from the environment when it
+is imported (`FIXES_PATHS_AT_IMPORT`): each run has its own TMPDIR and HOME, and the build's are
+read-only under the run's seal.
 
 For each run the server forks a supervisor, which forks the snippet's child and adopts whatever
 the snippet leaves behind (`PR_SET_CHILD_SUBREAPER`): a process that called `setsid()`, or a
@@ -185,6 +187,12 @@ class ForkServer:
 # The server's side.
 
 
+# Modules that compute a folder from TMPDIR when imported and keep it: Inductor's codecache keeps
+# its precompiled headers' folder (`_HEADER_DIR`). Imported here, every run would write there,
+# in the build's temporary folder, which its seal makes read-only: they are imported in the run.
+FIXES_PATHS_AT_IMPORT = ("torch._inductor.codecache",)
+
+
 def threads() -> int:
     return len(os.listdir("/proc/self/task"))
 
@@ -282,26 +290,50 @@ def supervise(request: dict, fds: list[int]) -> None:
 class Server:
     """The server's loop: one request at a time, each run forked from this one thread."""
 
-    def __init__(self, control: socket.socket, preloaded: list[str], refused: list[str]) -> None:
+    def __init__(
+        self,
+        control: socket.socket,
+        preloaded: list[str],
+        refused: list[str],
+        pending: tuple[dict, list[int]] | None = None,
+    ) -> None:
         self.control = control
         self.preloaded = preloaded
         self.refused = set(refused)
+        self.pending = pending  # a run asked for before the server re-executed itself
 
-    def preload(self, names: list[str]) -> None:
-        """Import `names`; one whose import started a thread is never imported here: the server
-        re-executes itself, importing again all the others."""
+    def preload(self, names: list[str], pending: tuple[dict, list[int]] | None = None) -> None:
+        """Import `names`; one whose import started a thread, or imported a module that fixes a
+        path at import (`FIXES_PATHS_AT_IMPORT`), is never imported here: the server re-executes
+        itself, importing again all the others."""
         for name in names:
             if name in self.refused or name in sys.modules:
                 continue
+            fixed_before = [module for module in FIXES_PATHS_AT_IMPORT if module in sys.modules]
             import_quietly([name])
-            if threads() > 1:
+            fixes_paths = any(
+                module in sys.modules and module not in fixed_before
+                for module in FIXES_PATHS_AT_IMPORT
+            )
+            if threads() > 1 or fixes_paths:
                 self.refused.add(name)
-                state = json.dumps({"preloaded": self.preloaded, "refused": sorted(self.refused)})
+                state: dict = {"preloaded": self.preloaded, "refused": sorted(self.refused)}
+                if pending is not None:  # the run being started goes on in the new server
+                    request, fds = pending
+                    state["pending"] = {"request": request, "fds": fds}
+                    for descriptor in fds:
+                        os.set_inheritable(descriptor, True)
                 fd = self.control.fileno()
                 os.set_inheritable(fd, True)
                 os.execv(  # noqa: S606 - this interpreter, this module
                     sys.executable,
-                    [sys.executable, "-m", "compression_answers.fork_server", str(fd), state],
+                    [
+                        sys.executable,
+                        "-m",
+                        "compression_answers.fork_server",
+                        str(fd),
+                        json.dumps(state),
+                    ],
                 )
             if name in sys.modules:
                 self.preloaded.append(name)
@@ -311,6 +343,8 @@ class Server:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # supervisors are reaped as they exit
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the build, which stops this
         self.preload(list(self.preloaded))
+        if self.pending is not None:
+            self.start(*self.pending)
         while True:
             try:
                 message, fds, _, _ = socket.recv_fds(self.control, MESSAGE_LIMIT, 5)
@@ -322,18 +356,28 @@ class Server:
             if "preload" in request:
                 self.preload(request["preload"])
                 continue
-            self.preload(imported_at_top(request["code"]))
-            if os.fork() == 0:
-                self.control.close()
-                supervise(request, fds)
-            for fd in fds:
-                os.close(fd)
+            self.start(request, fds)
+
+    def start(self, request: dict, fds: list[int]) -> None:
+        """Preload what the run imports at its top, then fork its supervisor."""
+        self.preload(imported_at_top(request["code"]), pending=(request, fds))
+        if os.fork() == 0:
+            self.control.close()
+            supervise(request, fds)
+        for fd in fds:
+            os.close(fd)
 
 
 def main(argv: list[str]) -> None:
     state = json.loads(argv[1]) if len(argv) > 1 else {}
     control = socket.socket(fileno=int(argv[0]))
-    Server(control, state.get("preloaded", []), state.get("refused", [])).serve()
+    pending = state.get("pending")
+    Server(
+        control,
+        state.get("preloaded", []),
+        state.get("refused", []),
+        (pending["request"], pending["fds"]) if pending else None,
+    ).serve()
 
 
 if __name__ == "__main__":
