@@ -468,6 +468,9 @@ def test_a_killed_build_leaves_no_snippet_running(project):
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with(marker) == [], "the snippet outlived the build that was killed"
+    # Its scratch folders stay until the next build sweeps them: this one.
+    swept = sweep_dead_scratch()
+    assert any(name.startswith(f"snippet-{build.pid}-") for name in swept), swept
 
 
 # Up the chain of parents, through each one's /proc entry, to its working folder (the build's is
