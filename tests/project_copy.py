@@ -25,6 +25,7 @@ PROJECT_FILES = [
     "docs/javascripts/accessibility.js",
     "docs/javascripts/prediction.js",
     "tests/conftest.py",
+    "tests/leftovers.py",
     "tests/snippet_outputs.py",
     "tests/outcome_memo.py",
     "tests/test_snippets.py",

@@ -1,22 +1,9 @@
 """The PT2E int8 model compiled by Inductor with freezing: the int8 convolutions and matrix
-multiplies in the code it generates, how far its outputs land from the reference graph's, and
+multiplies in the code it generates, whether its outputs stay near the reference graph's, and
 its accuracy on the whole test set beside the reference graph's. The network is pt2e.py's,
 trained as its first seed is; latency_compiled.py times the same models."""
 
-import os
 import re
-
-# The kernels of a CPU with AVX2 only, on every x86-64 CPU, so that the figures below match the
-# page to the last digit. It is also the harder case for int8: without VNNI, oneDNN's int8
-# convolution adds pairs of products in 16 bits, which can saturate. ATen, MKL, oneDNN and
-# fbgemm read these once, when torch first computes: set before it is imported.
-os.environ.update(
-    ATEN_CPU_CAPABILITY="avx2",
-    MKL_ENABLE_INSTRUCTIONS="AVX2",
-    MKL_CBWR="AVX2",
-    ONEDNN_MAX_CPU_ISA="AVX2",
-    FBGEMM_ENABLE_INSTRUCTIONS="AVX2",
-)
 
 import torch
 import torch._inductor.config as inductor_config
@@ -91,10 +78,10 @@ print(
     "check: the compiled int8 model runs both convolutions and the Linear layer in int8: "
     f"{convolutions == 2 and multiplies == 1}"
 )
+# How far the int8 kernels' outputs land from the reference graph's depends on the CPU: without
+# VNNI, oneDNN's int8 convolution adds pairs of products in 16 bits, which can saturate. So the
+# distance is checked against a bound, not printed.
 spread = ((output - reference).abs().max() / reference.abs().max()).item()
-print(
-    f"largest difference from the reference graph, as a share of its outputs' range: {spread:.1%}"
-)
 print(
     "check: the compiled int8 model computes the reference graph's function, within a quarter "
     f"of its outputs' range: {spread < 0.25}"
