@@ -82,7 +82,7 @@ class Snapshot:
         self.checkout = checkout_changes(root)
 
     def left_behind(self, grace_seconds: float = 3.0) -> list[str]:
-        """What the test left, after `grace_seconds` for processes ending on their own."""
+        """What the test left, after `grace_seconds` for processes and folders to go on their own."""
         problems = []
         if self.processes:
             deadline = time.monotonic() + grace_seconds
@@ -92,9 +92,14 @@ class Snapshot:
                     break
                 time.sleep(0.1)
             problems += [f"a process still runs: {pid} {line}" for pid, line in sorted(new.items())]
+        deadline = time.monotonic() + grace_seconds  # a failed build removes them as it ends
+        while True:
+            left = unswept(scratch_folders() - self.scratch, self.pid)
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
         problems += [
-            f"a scratch folder is left in {tempfile.gettempdir()}: {name}"
-            for name in unswept(scratch_folders() - self.scratch, self.pid)
+            f"a scratch folder is left in {tempfile.gettempdir()}: {name}" for name in left
         ]
         now = checkout_changes(self.root)
         if now != self.checkout:

@@ -212,14 +212,23 @@ class Runs:
             return self._pristine
 
     def shutdown(self, cancel: bool = False) -> None:
+        """End the runs: wait for them, or with `cancel` (a failed build) drop those not started
+        and let the running ones end on their own; the scratch folders go once none is left."""
         self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
         if self.own_server:
             self.server.close()
-        if not cancel:
-            for folder in (self._pristine, self._compile_cache):
-                if folder is not None:
-                    shutil.rmtree(folder, ignore_errors=True)
-            self._pristine = self._compile_cache = None
+        folders = [f for f in (self._pristine, self._compile_cache) if f is not None]
+        self._pristine = self._compile_cache = None
+
+        def remove() -> None:
+            self.pool.shutdown(wait=True)
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        if cancel:  # a failed build, or `mkdocs serve`'s next one, need not wait for them
+            threading.Thread(target=remove, daemon=True).start()
+        else:
+            remove()
 
 
 _current: Runs | None = None
