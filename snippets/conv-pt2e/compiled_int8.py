@@ -1,6 +1,6 @@
 """The PT2E int8 model compiled by Inductor with freezing: the int8 convolutions and matrix
 multiplies in the code it generates, whether its outputs stay near the reference graph's, and
-its accuracy on the whole test set beside the reference graph's. The network is pt2e.py's,
+whether its accuracy on the whole test set stays near the reference graph's. The network is pt2e.py's,
 trained as its first seed is; latency_compiled.py times the same models."""
 
 import re
@@ -100,15 +100,11 @@ def predicted(m):
 
 
 compiled_right, reference_right = predicted(int8_compiled) == y_test, predicted(converted) == y_test
-only_compiled = int((compiled_right & ~reference_right).sum())
-only_reference = int((reference_right & ~compiled_right).sum())
 compiled_accuracy = compiled_right.float().mean().item() * 100
 reference_accuracy = reference_right.float().mean().item() * 100
-print(
-    f"on the {len(y_test)} test examples: the reference graph {reference_accuracy:.2f}%, the "
-    f"compiled int8 model {compiled_accuracy:.2f}%; right only in the compiled model: "
-    f"{only_compiled}, right only in the reference graph: {only_reference}"
-)
+# The compiled model's own accuracy, like the distance above, depends on the CPU's int8 kernels
+# (a CPU with AVX-512 but no VNNI changes a few predictions): it is checked, not printed.
+print(f"on the {len(y_test)} test examples, the reference graph: {reference_accuracy:.2f}%")
 print(
     "check: the compiled int8 model's test accuracy is within 1 point of the reference graph's: "
     f"{abs(compiled_accuracy - reference_accuracy) < 1.0}"
