@@ -52,5 +52,29 @@ def test_the_index_page_links_each_snippet_to_its_pages():
         "quantization": {},
     }
     page = api_index.markdown(found, {"snippets/a/b.py": [("pruning/a.md", "A page")]})
-    assert "| `identity` | `snippets/a/b.py` ([A page](pruning/a.md)) |" in page
-    assert "| `remove` | **no snippet** |" in page
+    identity = "https://docs.pytorch.org/docs/stable/generated/torch.nn.utils.prune.identity.html"
+    assert f"| [`identity`]({identity}) | `snippets/a/b.py` ([A page](pruning/a.md)) |" in page
+    assert "| **no snippet** |" in page.split("`remove`")[1].splitlines()[0]
+
+
+def test_each_name_links_its_official_documentation():
+    found = {
+        "torch.nn.utils.prune": {},
+        "quantization": {"quantize_dynamic": [], "QATConfig": [], "Planted": []},
+    }
+    page = api_index.markdown(found, {}, {"QATConfig": "torchao.quantization.qat"})
+    assert (
+        "[`quantize_dynamic`](https://docs.pytorch.org/docs/stable/generated/"
+        "torch.ao.quantization.quantize_dynamic.html)" in page
+    )
+    assert (
+        "[`QATConfig`](https://docs.pytorch.org/ao/stable/api_reference/generated/"
+        "torchao.quantization.qat.QATConfig.html)" in page
+    )
+    assert "| `Planted` |" in page, "a name with no known page is shown without a link"
+
+
+def test_the_module_of_each_torchao_name_is_read_from_the_snippets():
+    modules = api_index.torchao_modules(ROOT)
+    assert modules["QATConfig"] == "torchao.quantization.qat"
+    assert modules["quantize_"] == "torchao.quantization"

@@ -155,8 +155,13 @@ def notebook_problem(site, page, standalone) -> str | None:
     notebook = nbformat.reads(download.read_text(encoding="utf-8"), as_version=4)
     nbformat.validate(notebook)
     expected = notebook_for(page, ROOT)
-    if [c.source for c in notebook.cells] != [c.source for c in expected.cells]:
+    if [c.source for c in notebook.cells[1:]] != [c.source for c in expected.cells[1:]]:
         return f"{notebook_download(page)} holds other cells than the snippets of {relative}"
+    introduction = notebook.cells[0].source
+    question_url = SITE_URL + site_file(relative).url.removeprefix("./")
+    built = versions.describe(versions.environment())  # the date may have turned since the build
+    if f"<{question_url}>" not in introduction or built not in introduction:
+        return f"{notebook_download(page)} does not link {question_url} and name its build first"
     for path, stored in stored_outputs(notebook).items():
         outcome = standalone(Snippet(Path(path)))
         if "output" in outcome and mask_measured(stored).strip() != outcome["output"].strip():

@@ -22,6 +22,31 @@ QUANTIZATION_ENTRY_POINTS = (
 )
 
 
+TORCH_DOCS = "https://docs.pytorch.org/docs/stable/generated"
+TORCHAO_DOCS = "https://docs.pytorch.org/ao/stable/api_reference/generated"
+# Each entry point's page in the official documentation; a torchao configuration's is found
+# from the module the snippet imports it from (docs_url).
+DOCS = {
+    "quantize_dynamic": f"{TORCH_DOCS}/torch.ao.quantization.quantize_dynamic.html",
+    # PT2E moved to torchao, whose guide documents the whole flow on one page.
+    "prepare_pt2e": "https://docs.pytorch.org/ao/stable/pt2e_quantization/index.html",
+    "convert_pt2e": "https://docs.pytorch.org/ao/stable/pt2e_quantization/index.html",
+    "quantize_": f"{TORCHAO_DOCS}/torchao.quantization.quantize_.html",
+}
+
+
+def docs_url(group: str, name: str, module: str = "") -> str | None:
+    """The official documentation of a name the index lists: torch's generated page of a pruning
+    function, the page DOCS names, or torchao's generated page of a class from `module`."""
+    if group == "torch.nn.utils.prune":
+        return f"{TORCH_DOCS}/torch.nn.utils.prune.{name}.html"
+    if name in DOCS:
+        return DOCS[name]
+    if module.startswith("torchao"):
+        return f"{TORCHAO_DOCS}/{module}.{name}.html"
+    return None
+
+
 def prune_source() -> str:
     """torch.nn.utils.prune's source, found without importing torch, which would cost every build
     (and every test worker) a second of CPU for one list of names."""
@@ -65,14 +90,26 @@ def names_used(source: str) -> set[str]:
     return used
 
 
-def torchao_configs(source: str) -> set[str]:
+def torchao_imports(source: str) -> dict[str, str]:
+    """Every name a snippet imports from torchao, with the module it imports it from."""
     return {
-        alias.name
+        alias.name: node.module or ""
         for node in ast.walk(_tree(source))
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("torchao")
         for alias in node.names
-        if alias.name.endswith("Config")
     }
+
+
+def torchao_modules(project: Path) -> dict[str, str]:
+    """Every name the project's snippets import from torchao, with its module."""
+    found: dict[str, str] = {}
+    for path in sorted(project.glob("snippets/*/*.py")):
+        found.update(torchao_imports(path.read_text(encoding="utf-8")))
+    return found
+
+
+def torchao_configs(source: str) -> set[str]:
+    return {name for name in torchao_imports(source) if name.endswith("Config")}
 
 
 def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict[str, list[str]]]:
@@ -130,15 +167,20 @@ def uncalled(found: dict[str, dict[str, list[str]]]) -> list[str]:
 
 
 def markdown(
-    found: dict[str, dict[str, list[str]]], pages_of: dict[str, list[tuple[str, str]]]
+    found: dict[str, dict[str, list[str]]],
+    pages_of: dict[str, list[tuple[str, str]]],
+    modules: dict[str, str] | None = None,
 ) -> str:
-    """The index page: each name, with the snippets that call it and the pages that show them."""
+    """The index page: each name, linked to its official documentation, with the snippets that
+    call it and the pages that show them. `modules` names the module a torchao name is imported
+    from (torchao_imports)."""
+    modules = modules or {}
     lines = [
         "# API index",
         "",
         "Every public function of `torch.nn.utils.prune`, and every quantization entry point the",
-        "pages discuss, with the snippets that call it and the pages that run them. Generated from",
-        "the snippets when the site is built.",
+        "pages discuss, linked to its official documentation, with the snippets that call it and",
+        "the pages that run them. Generated from the snippets when the site is built.",
     ]
     for group, names in found.items():
         lines += [
@@ -152,5 +194,7 @@ def markdown(
             for snippet in snippets:
                 links = ", ".join(f"[{title}]({uri})" for uri, title in pages_of.get(snippet, []))
                 cells.append(f"`{snippet}`" + (f" ({links})" if links else ""))
-            lines.append(f"| `{name}` | {'<br>'.join(cells) or '**no snippet**'} |")
+            url = docs_url(group, name, modules.get(name, ""))
+            shown = f"[`{name}`]({url})" if url else f"`{name}`"
+            lines.append(f"| {shown} | {'<br>'.join(cells) or '**no snippet**'} |")
     return "\n".join(lines) + "\n"

@@ -38,21 +38,22 @@ DRAW_FIGURE = "from IPython.display import HTML\n\nHTML(figure.stdout)"
 
 
 def notebook_for(
-    page: Path, project: Path, outputs: dict[str, str] | None = None
+    page: Path,
+    project: Path,
+    outputs: dict[str, str] | None = None,
+    *,
+    built: str = "",
+    question_url: str = "",
 ) -> nbformat.NotebookNode:
-    """The page's notebook; with `outputs` (snippet path -> what it printed), stored in its cells."""
+    """The page's notebook; with `outputs` (snippet path -> what it printed), stored in its cells.
+    Its first cell names the build the outputs come from (`built`: versions and date) and links
+    the question page (`question_url`, absolute: the file is read away from the site)."""
     source = page.read_text(encoding="utf-8")
     title = pages.title_of(front_matter(source)[0])
     includes = executed_includes(source, project)
     snippets = list(dict.fromkeys(include.path for include in includes))
     figures = {include.path for include in includes if include.html}
-    cells = [
-        nbformat.v4.new_markdown_cell(
-            f"# Notebook: {title}\n\nThe snippets of the page, one per cell, generated from the files the page "
-            "runs, with what each printed when the site was built. Run the cells top to bottom, in "
-            "an empty folder: each prints what the page shows, and a figure's cell draws it."
-        )
-    ]
+    cells = [nbformat.v4.new_markdown_cell(introduction(title, built, question_url))]
     # A missing file is reported, with its page and line, by executed_snippets.py.
     codes = {
         path: (project / path).read_text(encoding="utf-8")
@@ -122,6 +123,21 @@ def notebook_for(
         "language": "python",
     }
     return notebook
+
+
+def introduction(title: str, built: str = "", question_url: str = "") -> str:
+    """The notebook's first cell: what it is, where its question is, which build printed it."""
+    lines = [f"# Notebook: {title}", ""]
+    if question_url:
+        lines += [f"The question, its evidence and its verdict: <{question_url}>", ""]
+    lines.append(
+        "The snippets of the page, one per cell, generated from the files the page runs, with "
+        "what each printed when the site was built. Run the cells top to bottom, in an empty "
+        "folder: each prints what the page shows, and a figure's cell draws it."
+    )
+    if built:
+        lines += ["", f"The stored outputs come from the build with {built}."]
+    return "\n".join(lines)
 
 
 def _figure_output(svg: str) -> nbformat.NotebookNode:

@@ -2,9 +2,10 @@
 
 It connects the package to MkDocs' events and holds one build's state on the instance: it starts
 every included snippet before the first page renders (`runs`), writes each question page's
-notebook (`notebooks`), hands each page to `page_transform.render` and logs the problems it
-returns, and after the build reports snippets no page includes and prunes the cache. The path
-goes one way: the plugin calls the package, and nothing in the package calls the plugin.
+notebook (`notebooks`) and gives the notebook's page a header and shared assets
+(`notebook_pages`), hands each page to `page_transform.render` and logs the problems it returns,
+and after the build reports snippets no page includes and prunes the cache. The path goes one
+way: the plugin calls the package, and nothing in the package calls the plugin.
 
     plugins:
       - compression-answers:
@@ -16,9 +17,11 @@ goes one way: the plugin calls the package, and nothing in the package calls the
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urljoin
 
 import jinja2
 import markdown_exec
@@ -32,6 +35,7 @@ from mkdocs.utils import get_relative_url
 
 from compression_answers import (
     api_index,
+    notebook_pages,
     notebooks,
     page_rules,
     page_transform,
@@ -72,6 +76,8 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         self.site: page_transform.Site | None = None
         self.pages: list[File] = []  # the build's documentation pages
         self.pages_seen: set[str] = set()  # the pages rendered in this build, by src_uri
+        # Each notebook page's header, by the notebook's src_uri; set by write_notebooks.
+        self.notebook_headers: dict[str, notebook_pages.Header] = {}
         # Starts every run; kept across `mkdocs serve`'s rebuilds, so torch is imported once.
         self.server = ForkServer()
 
@@ -174,7 +180,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             snippet: [(uri, title.replace("|", "\\|")) for uri, title in found_on]
             for snippet, found_on in pages.snippet_pages(sources).items()
         }
-        return api_index.markdown(found, pages_of)
+        return api_index.markdown(found, pages_of, api_index.torchao_modules(self.runs.project))
 
     def write_notebooks(self, files: Files, config) -> dict[str, File]:
         """Each question page's notebook, holding this build's outputs, as a file of the site."""
@@ -183,6 +189,8 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         docs = Path(config.docs_dir)
         written: dict[str, File] = {}
         names: dict[str, str] = {}
+        built = page_transform.built_with()
+        self.notebook_headers.clear()
         for page in notebooks.question_pages(docs):
             src_uri = page.relative_to(docs).as_posix()
             name = notebooks.notebook_name(page)
@@ -198,15 +206,32 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
                     page.read_text(encoding="utf-8"), f"docs/{src_uri}"
                 )
             }
+            question = files.get_file_from_path(src_uri)
+            title = pages.title_of(page_rules.front_matter(page.read_text(encoding="utf-8"))[0])
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
+            file = File(name, str(folder), config.site_dir, config.use_directory_urls)
+            # The downloaded file is read away from the site: its link back is absolute.
+            question_url = urljoin(config.site_url or "", question.url) if question else ""
             target.write_text(
-                nbformat.writes(notebooks.notebook_for(page, self.runs.project, outputs)),
+                nbformat.writes(
+                    notebooks.notebook_for(
+                        page, self.runs.project, outputs, built=built, question_url=question_url
+                    )
+                ),
                 encoding="utf-8",
             )
-            file = File(name, str(folder), config.site_dir, config.use_directory_urls)
             files.append(file)
             written[src_uri] = file
+            download = notebooks.notebook_download(page)
+            # Its URLs from the site's root: on_post_page makes them relative to its page.
+            self.notebook_headers[name] = notebook_pages.Header(
+                question_title=pages.plain_text(title),
+                question_url=question.url if question else "",
+                download_url=download,
+                download_name=Path(download).name,
+                built=built,
+            )
         return written
 
     # Before other plugins read the page: the build writes its verdict and predictions.
@@ -233,6 +258,29 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         if page.file.src_uri.startswith(f"{notebooks.NOTEBOOKS}/"):
             page.meta["search"] = {"exclude": True}
         return html
+
+    def on_post_page(self, output, *, page, config):
+        """A notebook's page: a header that leads back to its question, and mkdocs-jupyter's
+        inline styles and scripts as files shared by every notebook page."""
+        header = self.notebook_headers.get(page.file.src_uri)
+        if header is None:
+            return output
+        header = dataclasses.replace(
+            header,
+            question_url=get_relative_url(header.question_url, page.url),
+            download_url=get_relative_url(header.download_url, page.url),
+        )
+        output = notebook_pages.with_header(output, header)
+        output, assets = notebook_pages.shared(
+            output, get_relative_url(notebook_pages.ASSETS, page.url)
+        )
+        folder = Path(config.site_dir) / notebook_pages.ASSETS
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in assets.items():
+            target = folder / name
+            if not target.exists():  # named by its content: an existing file holds the same
+                target.write_text(text, encoding="utf-8")
+        return output
 
     def on_env(self, env, *, config, files):
         # Each build makes a new Jinja environment, which compiles Material's templates again
