@@ -26,7 +26,7 @@ from playwright.sync_api import Error as PlaywrightError
 from snippet_outputs import DOCS, PUBLISHED_AT, ROOT, site_file
 
 from compression_answers import site_server
-from compression_answers.notebooks import question_pages
+from compression_answers.notebooks import notebook_name, question_pages
 from compression_answers.runner import file_hash
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -54,6 +54,14 @@ PAGES = sorted(
     site_file(page.relative_to(DOCS)).url.removeprefix("./") for page in DOCS.rglob("*.md")
 )
 QUESTION_PAGES = [site_file(page.relative_to(DOCS)).url for page in question_pages(DOCS)]
+# Each question page's notebook, as mkdocs-jupyter serves it: published too, so looked at too.
+NOTEBOOK_PAGES = {
+    site_file(Path(notebook_name(page)).with_suffix(".md")).url: site_file(
+        page.relative_to(DOCS)
+    ).url
+    for page in question_pages(DOCS)
+}
+PAGES = sorted([*PAGES, *NOTEBOOK_PAGES])
 SEARCH_READY = """() => document.querySelector('.md-search-result__meta')?.textContent.trim()
   !== 'Initializing search'"""
 SCHEMES = {"light": "default", "dark": "slate"}  # browser preference -> Material's colour scheme
@@ -364,6 +372,16 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             hint_and_answer_stay_closed_until_clicked(page)
         with subtests.test(check="the decided answer is in the first screen, one click away"):
             the_answer_is_one_click_from_the_top(page)
+    if path in NOTEBOOK_PAGES:
+        with subtests.test(
+            check="the notebook page leads back to its question and offers its file"
+        ):
+            header = page.locator(".notebook-header")
+            assert header.locator("a[download]").get_attribute("href").endswith(".ipynb")
+            back = header.get_by_role("link", name="Back to the question")
+            question = NOTEBOOK_PAGES[path]
+            assert back.evaluate("a => new URL(a.href).pathname") == PUBLISHED_AT + question
+            assert "torch " in header.inner_text(), "the header names no torch version"
     with subtests.test(check="images and figures show"):
         broken = page.eval_on_selector_all(
             "img",

@@ -56,7 +56,8 @@ def test_another_torch_records_only_what_differs_and_the_site_shows_it(project):
         (project / "site/torch-versions/index.html").read_text(), "html.parser"
     ).get_text()
     assert (
-        f"Under torch {TORCH}, recorded {written['recorded']}, it prints something else" in listed
+        f"Under torch {TORCH}, recorded {written['recorded']}, it prints 2 lines differently"
+        in listed
     ), listed
     assert "-42" in listed and "+43" in listed
     shown = (
@@ -122,12 +123,12 @@ def test_a_difference_names_both_versions_in_its_diff():
 def test_the_note_under_an_output_links_the_versions_page_from_the_page_folder():
     note = versions.note_markdown([difference()], "pruning/page.md", indent="    ")
     assert note.startswith(
-        '    ??? note "On torch 2.14.1, this prints something else (recorded 2026-11-26)"'
+        '    ??? warning "On torch 2.14.1, this prints something else (recorded 2026-11-26)"'
     )
     assert "(../torch-versions.md#snippets-a-b-py)" in note
     raised = versions.note_markdown([difference(versions.RAISED + "ImportError: x\n")], "index.md")
     assert (
-        raised.startswith('??? note "On torch 2.14.1, this raises')
+        raised.startswith('??? warning "On torch 2.14.1, this raises')
         and "(torch-versions.md#" in raised
     )
 
@@ -143,10 +144,10 @@ def test_the_versions_page_lists_each_version_and_each_difference():
         "| 2.14.1 | torch 2.14.1 (+cu130), torchao 0.18.0, Python 3.11 | 2026-11-26 | 1 |" in page
     )
     assert page.index("| 2.14.1 |") < page.index("| 2.9.0 |"), "the newest release first"
-    assert (
-        "## `snippets/a/b.py` {#snippets-a-b-py}" in page
-        and "Shown on [A page](pruning/page.md)." in page
-    )
+    assert page.index("## [A page](pruning/page.md)") < page.index(
+        "### `snippets/a/b.py` {#snippets-a-b-py}"
+    ), "the snippets are listed under their question"
+    assert "Under torch 2.14.1, recorded 2026-11-26, it prints 1 line differently:" in page
     assert "No other torch version is recorded yet." in versions.page_markdown([], {})
 
 
@@ -168,5 +169,29 @@ def test_the_note_goes_under_the_block_the_renderer_runs_at_its_indentation():
     noted = with_other_versions(page, "pruning/page.md", [difference()], ROOT).split("\n")
     closing = noted.index("    ```")
     assert noted[closing + 1] == ""
-    assert noted[closing + 2].startswith('    ??? note "On torch 2.14.1')
-    assert sum(line.lstrip().startswith("??? note") for line in noted) == 1
+    assert noted[closing + 2].startswith('    ??? warning "On torch 2.14.1')
+    assert sum(line.lstrip().startswith("??? warning") for line in noted) == 1
+
+
+def test_an_output_that_differs_only_in_the_versions_it_prints_is_not_shown():
+    report = "torch           {torch}\ntorchao         {torchao}\nsklearn 1.9.1\n"
+    only = versions.Difference(
+        "snippets/index/environment.py",
+        {**NEWER, "torch": "2.9.0", "torchao": "0.14.1"},
+        PINNED,
+        report.format(**PINNED),
+        report.format(torch="2.9.0", torchao="0.14.1"),
+    )
+    assert only.only_versions
+    assert not difference().only_versions, "42 against 43 is a finding, not a version"
+    assert versions.shown([only, difference()]) == [difference()]
+    page = versions.page_markdown([only], {})
+    assert "snippets/index/environment.py" not in page
+    assert "No other torch version is recorded yet." in page
+    assert versions.note_markdown([only], "index.md") == ""
+
+
+def test_what_changed_is_said_in_a_line_before_the_diff():
+    raised = difference(versions.RAISED + "Traceback ...\nImportError: no int4 here\n")
+    assert raised.summary() == "raises `ImportError: no int4 here`"
+    assert difference("43\n44\n").summary() == "prints 2 lines differently"

@@ -168,7 +168,7 @@ def with_other_versions(
     """Under each executed block whose snippet another recorded torch prints differently, say so."""
     lines = markdown.split("\n")
     for block in reversed(page_rules.executed_includes(markdown, project)):
-        found = [d for d in differences if d.snippet == block.path]
+        found = versions.shown([d for d in differences if d.snippet == block.path])
         include = block.line - 1
         if not found or include >= len(lines) - 1:
             continue

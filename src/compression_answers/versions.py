@@ -134,6 +134,41 @@ class Difference:
             f"recorded with {describe(self.environment)}",
         )
 
+    @property
+    def only_versions(self) -> bool:
+        """The two outputs differ only where each prints its own versions (a snippet that
+        reports its environment): nothing a reader learns from, so no page shows it."""
+        return without_versions(self.pinned, self.pinned_environment) == without_versions(
+            self.other, self.environment
+        )
+
+    def summary(self) -> str:
+        """What changed, in a line: the exception raised, or how many lines differ."""
+        if self.raised:
+            last = self.other.strip().splitlines()[-1] if self.other.strip() else "?"
+            return f"raises `{last.strip()}`"
+        changed = sum(
+            1
+            for line in self.diff().splitlines()[2:]
+            if line.startswith("+") and not line.startswith("+++")
+        )
+        return f"prints {changed} line{'s' if changed != 1 else ''} differently"
+
+
+def without_versions(output: str, env: dict[str, str]) -> str:
+    """The output with each version the environment names replaced by a placeholder."""
+    for value in sorted(
+        (env.get(key, "") for key in ("torch", "torchao", "python")), key=len, reverse=True
+    ):
+        if value and value != "?":
+            output = re.sub(rf"(?<![\w.]){re.escape(value)}(?![\w.])", "<version>", output)
+    return output
+
+
+def shown(found: list[Difference]) -> list[Difference]:
+    """The differences a reader is shown: all but those in version strings only."""
+    return [d for d in found if not d.only_versions]
+
 
 def differences(project: Path) -> list[Difference]:
     """Every recording under another torch, with the pinned recording it differs from; by snippet, then version."""
@@ -181,8 +216,11 @@ def _label(difference: Difference) -> str:
 
 
 def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]]) -> str:
-    """The generated page: each snippet whose output differs on another recorded torch, with the
-    diff; `pages_of` gives each snippet's page, as its path from the docs folder and its title."""
+    """The generated page, by question: each page whose snippets print something else under
+    another recorded torch, each such snippet with what changed in a line, then the diff;
+    `pages_of` gives each snippet's page, as its path from the docs folder and its title.
+    Differences in version strings only are left out."""
+    found = shown(found)
     versions = sorted(
         {
             (d.environment["torch"], describe(d.environment), d.environment["recorded"])
@@ -195,8 +233,9 @@ def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]])
         f"# {PAGE_TITLE}",
         "",
         "Every output on this site comes from the pinned torch. The update command also runs the snippets under",
-        "other torch releases and keeps, for each, the outputs that differ. This page lists them, generated at",
-        "build time from `tests/recorded/versions/`. A version that changes no output does not appear.",
+        "other torch releases and keeps, for each, the outputs that differ. This page lists them by question,",
+        "generated at build time from `tests/recorded/versions/`. A version that changes no output does not",
+        "appear, nor does an output that differs only in the version numbers it prints.",
         "",
     ]
     if not versions:
@@ -207,21 +246,30 @@ def page_markdown(found: list[Difference], pages_of: dict[str, tuple[str, str]])
         count = sum(1 for d in found if d.environment["torch"] == torch)
         lines.append(f"| {torch} | {described} | {recorded} | {count} |")
     lines.append("")
-    for snippet in sorted({d.snippet for d in found}):
-        lines += [f"## `{snippet}` {{#{_anchor(snippet)}}}", ""]
-        if snippet in pages_of:
-            page, title = pages_of[snippet]
-            lines += [f"Shown on [{title}]({page}).", ""]
-        for difference in (d for d in found if d.snippet == snippet):
-            what = "raises" if difference.raised else "prints something else"
-            lines += [
-                f"Under {_label(difference)}, it {what}:",
-                "",
-                "```diff",
-                difference.diff(),
-                "```",
-                "",
-            ]
+    snippets = sorted({d.snippet for d in found})
+    # Pages in the order of their paths; snippets no page shows come last.
+    by_page: dict[tuple[str, str] | None, list[str]] = {}
+    for snippet in sorted(
+        snippets, key=lambda s: (s not in pages_of, pages_of.get(s, ("", ""))[0], s)
+    ):
+        by_page.setdefault(pages_of.get(snippet), []).append(snippet)
+    for page, page_snippets in by_page.items():
+        if page is None:
+            lines += ["## Snippets no page shows", ""]
+        else:
+            path, title = page
+            lines += [f"## [{title}]({path})", ""]
+        for snippet in page_snippets:
+            lines += [f"### `{snippet}` {{#{_anchor(snippet)}}}", ""]
+            for difference in (d for d in found if d.snippet == snippet):
+                lines += [
+                    f"Under {_label(difference)}, it {difference.summary()}:",
+                    "",
+                    "```diff",
+                    difference.diff(),
+                    "```",
+                    "",
+                ]
     return "\n".join(lines)
 
 
@@ -246,10 +294,11 @@ def note_markdown(
     """What a question page shows under a snippet's output when another torch prints something else."""
     link = posixpath.relpath(PAGE, posixpath.dirname(page_src_uri) or ".")
     lines = []
-    for difference in differences_of_snippet:
+    for difference in shown(differences_of_snippet):
         what = "raises" if difference.raised else "prints something else"
+        # A warning's colour, not the code toggles' note: this is a finding about torch.
         lines += [
-            f'??? note "On torch {difference.environment["torch"]}, this {what} '
+            f'??? warning "On torch {difference.environment["torch"]}, this {what} '
             f'(recorded {difference.environment["recorded"]})"',
             "    ```diff",
             *[f"    {line}" for line in difference.diff().splitlines()],
