@@ -78,3 +78,22 @@ def test_the_module_of_each_torchao_name_is_read_from_the_snippets():
     modules = api_index.torchao_modules(ROOT)
     assert modules["QATConfig"] == "torchao.quantization.qat"
     assert modules["quantize_"] == "torchao.quantization"
+
+
+def test_other_entry_points_are_found_under_any_import_alias():
+    source = (
+        "import torch\nimport torch.nn.functional as F\nfrom torch import linalg\n"
+        "from torch.utils import benchmark\nfrom torch.export import export\n"
+        "torch.save(x, b)\nF.kl_div(a, b)\nlinalg.svd(w)\nbenchmark.Timer(stmt='x')\nexport(m, ())\n"
+        "import re\nre.compile('x')\n"
+    )
+    found = api_index.qualified_names(source)
+    for name in (
+        "torch.save",
+        "torch.nn.functional.kl_div",
+        "torch.linalg.svd",
+        "torch.utils.benchmark.Timer",
+        "torch.export.export",
+    ):
+        assert name in found, name
+    assert "torch.compile" not in found, "re.compile is not torch.compile"

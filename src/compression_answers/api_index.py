@@ -35,6 +35,24 @@ DOCS = {
 }
 
 
+# The other torch entry points the pages measure with or compress by, by their qualified names
+# (a snippet may reach one under any import alias: qualified_names), with their documentation.
+OTHER_ENTRY_POINTS = {
+    "torch.compile": f"{TORCH_DOCS}/torch.compile.html",
+    "torch.export.export": "https://docs.pytorch.org/docs/stable/export.html#torch.export.export",
+    "torch.save": f"{TORCH_DOCS}/torch.save.html",
+    "torch.linalg.svd": f"{TORCH_DOCS}/torch.linalg.svd.html",
+    "torch.nn.functional.kl_div": f"{TORCH_DOCS}/torch.nn.functional.kl_div.html",
+    "torch.profiler.profile": "https://docs.pytorch.org/docs/stable/profiler.html#torch.profiler.profile",
+    "torch.utils.benchmark.Timer": (
+        "https://docs.pytorch.org/docs/stable/benchmark_utils.html#torch.utils.benchmark.Timer"
+    ),
+}
+OTHER = "other entry points"
+# torchao modules whose classes have a generated page in torchao's API reference.
+TORCHAO_REFERENCE = ("torchao.quantization", "torchao.quantization.qat")
+
+
 def docs_url(group: str, name: str, module: str = "") -> str | None:
     """The official documentation of a name the index lists: torch's generated page of a pruning
     function, the page DOCS names, or torchao's generated page of a class from `module`."""
@@ -42,9 +60,40 @@ def docs_url(group: str, name: str, module: str = "") -> str | None:
         return f"{TORCH_DOCS}/torch.nn.utils.prune.{name}.html"
     if name in DOCS:
         return DOCS[name]
-    if module.startswith("torchao"):
+    if group == OTHER:
+        return OTHER_ENTRY_POINTS.get(name)
+    if module in TORCHAO_REFERENCE:
         return f"{TORCHAO_DOCS}/{module}.{name}.html"
     return None
+
+
+def qualified_names(source: str) -> set[str]:
+    """Every dotted name a snippet reaches, with its import aliases resolved: `F.kl_div` after
+    `import torch.nn.functional as F` is `torch.nn.functional.kl_div`."""
+    tree = _tree(source)
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    found = set(aliases.values())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            parts = []
+            inner: ast.expr = node
+            while isinstance(inner, ast.Attribute):
+                parts.append(inner.attr)
+                inner = inner.value
+            if isinstance(inner, ast.Name) and inner.id in aliases:
+                found.add(".".join([aliases[inner.id], *reversed(parts)]))
+    return found
 
 
 def prune_source() -> str:
@@ -131,6 +180,11 @@ def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict
         ]
     for name in [*QUANTIZATION_ENTRY_POINTS, *configs]:
         found["quantization"][name] = [path for path, (_, used) in reached.items() if name in used]
+    qualified = {path: qualified_names(source) for path, source in sources.items()}
+    found[OTHER] = {
+        name: [path for path, names in qualified.items() if name in names]
+        for name in OTHER_ENTRY_POINTS
+    }
     return found
 
 
@@ -178,14 +232,16 @@ def markdown(
     lines = [
         "# API index",
         "",
-        "Every public function of `torch.nn.utils.prune`, and every quantization entry point the",
+        "Every public function of `torch.nn.utils.prune`, and every quantization and other entry point the",
         "pages discuss, linked to its official documentation, with the snippets that call it and",
         "the pages that run them. Generated from the snippets when the site is built.",
     ]
     for group, names in found.items():
         lines += [
             "",
-            f"## `{group}`" if group != "quantization" else "## Quantization entry points",
+            {"quantization": "## Quantization entry points", OTHER: "## Other entry points"}.get(
+                group, f"## `{group}`"
+            ),
             "",
         ]
         lines += ["| Name | Called by |", "| --- | --- |"]
@@ -198,3 +254,25 @@ def markdown(
             shown = f"[`{name}`]({url})" if url else f"`{name}`"
             lines.append(f"| {shown} | {'<br>'.join(cells) or '**no snippet**'} |")
     return "\n".join(lines) + "\n"
+
+
+def doc_links(project: Path, prune_names: list[str] | None = None) -> dict[str, str]:
+    """The names a page's prose may write in inline code, with their documentation's URL: every
+    pruning function (bare only where the name is distinctive, as `l1_unstructured`), the
+    quantization entry points, the torchao names the snippets import, and the other entry
+    points, by their qualified names."""
+    links: dict[str, str] = {}
+    for name in prune_functions() if prune_names is None else prune_names:
+        url = docs_url("torch.nn.utils.prune", name)
+        assert url is not None
+        for written in (f"prune.{name}", f"torch.nn.utils.prune.{name}"):
+            links[written] = url
+        if "_" in name and name != "is_pruned":
+            links[name] = url
+    links.update(DOCS)
+    for name, module in torchao_modules(project).items():
+        url = docs_url("quantization", name, module)
+        if url is not None:
+            links[name] = url
+    links.update(OTHER_ENTRY_POINTS)
+    return links

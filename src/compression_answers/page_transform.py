@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from compression_answers import claims, page_rules, pages, predictions, prose_figures, versions
+from compression_answers import (
+    claims,
+    doc_links,
+    page_rules,
+    pages,
+    predictions,
+    prose_figures,
+    versions,
+)
 from compression_answers.page_rules import Include
 
 # What a page's snippets printed: (markdown source, docs/<page>.md) -> each include and its output.
@@ -209,6 +217,8 @@ class Site:
     question_pages: Sequence[tuple[str, str]]  # every question page's (src_uri, source)
     differences: Sequence[versions.Difference] = ()
     notebooks: Mapping[str, Notebook] = field(default_factory=dict)  # by question page's src_uri
+    # The API names prose may link to their documentation (api_index.doc_links).
+    doc_links: Mapping[str, str] = field(default_factory=dict)
     built: str = ""  # the versions and date of this build, named under each verdict
 
 
@@ -229,4 +239,5 @@ def render(markdown: str, source: str, src_uri: str, site: Site) -> tuple[str, l
     elif src_uri == "index.md" and pages.TABLE_MARKER in markdown:
         markdown, found = home_page(markdown, where, site.question_pages, site.decisions)
         problems += found
+    markdown = doc_links.linked(markdown, site.doc_links)
     return with_other_versions(markdown, src_uri, site.differences, site.project), problems

@@ -151,6 +151,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
                 if file.src_uri in notebook_files
             },
             built=page_transform.built_with(),
+            doc_links=api_index.doc_links(current.project),
         )
         return files
 

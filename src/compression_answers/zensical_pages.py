@@ -19,7 +19,7 @@ from typing import Any
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from compression_answers import notebooks, page_transform, runs, versions
+from compression_answers import api_index, notebooks, page_transform, runs, versions
 
 log = logging.getLogger(__name__)
 CONTEXT = "rendering_context"  # the preprocessor Zensical registers with the page being rendered
@@ -40,6 +40,7 @@ def site_for(project: Path, docs: Path) -> page_transform.Site:
             ],
             differences=versions.differences(project),
             built=page_transform.built_with(),
+            doc_links=api_index.doc_links(project),
         )
     return _sites[project]
 
