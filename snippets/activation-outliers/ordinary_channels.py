@@ -41,14 +41,38 @@ def lost_bits(scheme, name):
 
 planted = measure(layer["FACTORS"])
 print(
-    "check: per tensor and per token, the ordinary channels of qkv and fc1 lose more than three "
-    f"bits: {all(lost_bits(s, n) > 3 for s in SCHEMES[:2] for n in ('qkv', 'fc1'))}"
+    "check: per tensor and per token, the ordinary channels of qkv and fc1 lose about five bits "
+    f"(4.5 to 5.5): {all(4.5 < lost_bits(s, n) < 5.5 for s in SCHEMES[:2] for n in ('qkv', 'fc1'))}"
+)
+# SmoothQuant's loss over the loss of the same activation scales without it.
+PAIRS = [("SQ + tensor", "per tensor"), ("SQ + token", "per token")]
+half = all(
+    lost_bits(sq, n) > 2 and 0.4 < lost_bits(sq, n) / lost_bits(plain, n) < 0.6
+    for sq, plain in PAIRS
+    for n in ("qkv", "fc1")
 )
 print(
-    "check: after the SmoothQuant rescale, they still lose more than one bit: "
-    f"{all(lost_bits(s, n) > 1 for s in SCHEMES[2:] for n in ('qkv', 'fc1'))}"
+    "check: after the SmoothQuant rescale, they still lose more than two bits, about half of "
+    f"what they lose without it (40% to 60%): {half}"
 )
 print(
     "check: with outliers, per-tensor W8A8 still stays above 20 dB on every projection's output: "
     f"{all(planted[n, 'per tensor'] > 20 for n in W)}"
 )
+
+
+def keeps(scheme):
+    """Within one bit, on the ordinary channels of qkv and fc1, of the same scheme without them."""
+    return all(lost_bits(scheme, n) < 1 for n in ("qkv", "fc1"))
+
+
+# The option of the page's answer prediction that this run shows (the build keys it on it).
+if keeps("per tensor"):
+    answer = "Per-tensor activation scales already do"
+elif keeps("per token"):
+    answer = "Per-token activation scales"
+elif keeps("SQ + tensor") or keeps("SQ + token"):
+    answer = "A SmoothQuant rescale folded into the weights"
+else:
+    answer = "None of these three"
+print(f"answer: {answer}")

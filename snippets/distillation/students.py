@@ -31,9 +31,10 @@ TEACHER = torch.stack(run["teacher_logits"]).repeat_interleave(len(METHODS), dim
 
 class Students(nn.Module):
     """All the students of one width, 64-width-10 MLPs side by side (one batched matmul per
-    layer), so that one Python loop trains them all. Each has its own weights, gradient and Adam
-    state, as if trained alone. A seed's five students start from the same weights and see the
-    same batches, so they differ only in their loss; each seed has its own weights and order."""
+    layer), so that one Python loop trains them all. They are independent: each has its own
+    weights, gradient and Adam state (its sums run in another order than nn.Linear's would).
+    A seed's five students start from the same weights and see the same batches, so they
+    differ only in their loss; each seed has its own weights and order."""
 
     def __init__(self, width):
         super().__init__()
@@ -111,6 +112,8 @@ def decided(low, high):
         return "CE beats KD"
     if low > -MARGIN and high < MARGIN:
         return f"equal within ±{MARGIN:g}"
+    if high < MARGIN:
+        return f"KD gain < {MARGIN:g}"
     return "not decided"
 
 
@@ -133,6 +136,8 @@ for width in WIDTHS:
         f"   {middle:+6.2f}  [{low:+.2f}, {high:+.2f}]   {decided(low, high)}"
     )
 beats = [w for w in WIDTHS if intervals[w][1] > 0]
+# Where the run rules out a gain that matters: the interval's upper end is below +MARGIN.
+small = [w for w in WIDTHS if intervals[w][2] < MARGIN]
 equal = [w for w in WIDTHS if intervals[w][1] > -MARGIN and intervals[w][2] < MARGIN]
 # Why the choice fell where it did: validation accuracy by temperature, mean over the seeds.
 print()
@@ -147,22 +152,36 @@ print()
 # How much the teacher leaves to learn: its test accuracy above each label-trained student's.
 room = {w: statistics.mean(run["test_acc"]) - statistics.mean(ce_acc[w]) for w in WIDTHS}
 picks = [t for width in WIDTHS for t in chosen[width]]
-t8_below_t1 = all(val_mean[w][4] < val_mean[w][1] for w in WIDTHS)
-not_all_equal = len(equal) < len(WIDTHS)
+ce, t1, t2, t4, t8 = zip(*(val_mean[w] for w in WIDTHS), strict=True)  # one value per width
+low8, high8 = intervals[8][1:]
 checks = {
     "the teacher is more than 1 point above the narrowest student trained on labels": room[8] > 1,
     "the widest student trained on labels is within 1 point of the teacher": room[64] < 1,
-    "validation chose T = 1 in most seed-width pairs": picks.count(1.0) > len(picks) / 2,
-    "on validation, T = 8 is below T = 1 at every width": t8_below_t1,
-    "at no width does distillation beat labels": not beats,
-    f"KD and CE are equal within ±{MARGIN:g} point at one width at least": bool(equal),
-    f"five seeds do not show KD and CE equal within ±{MARGIN:g} point at every width": not_all_equal,
+    "validation chose T = 1 in every seed and width": set(picks) == {1.0},
+    "on validation, accuracy falls as T rises (T = 1 > 2 > 4 >= 8) at every width": all(
+        a > b > c >= d for a, b, c, d in zip(t1, t2, t4, t8, strict=True)
+    ),
+    "on validation, CE is above T = 1 (so above every T) at every width": all(
+        a > b for a, b in zip(ce, t1, strict=True)
+    ),
+    "distillation is shown ahead of labels at no width": not beats,
+    f"any KD gain is under {MARGIN:g} point at widths 16 and 64": small == [16, 64],
+    f"KD and CE are equal within ±{MARGIN:g} point at width 16": 16 in equal,
+    f"width 8 is not decided: its interval runs from below -{MARGIN:g} to above +{MARGIN:g}": (
+        low8 < -MARGIN and high8 > MARGIN
+    ),
 }
 for statement, value in checks.items():
     print(f"check: {statement}: {value}")
+# The usual answer fails where the run rules out a gain of MARGIN points; where the interval
+# reaches above +MARGIN but not above 0, it is not refuted, only not shown: a caveat.
 print(
-    "claim: distillation beats training on labels at every width (KD - CE interval above 0): "
-    f"{len(beats) == len(WIDTHS)}"
+    f"claim: a gain of {MARGIN:g} point or more stays possible at every width"
+    f" (each interval's upper end at least +{MARGIN:g}): {not small}"
+)
+print(
+    "caveat: five seeds do not show distillation ahead (interval above 0) at every width: "
+    f"{len(beats) < len(WIDTHS)}"
 )
 # The option of the page's answer prediction that this run shows (the build keys it on this line).
 if len(beats) == len(WIDTHS):

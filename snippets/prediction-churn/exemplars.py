@@ -56,24 +56,29 @@ for name in ("int4 weights", "50% pruned"):
 
 
 def vote(predictions):
-    """Each example's most frequent label over the seeds (ties to the smaller label)."""
+    """Each example's most frequent label over the seeds (ties to the smaller label), and whether
+    that was a tie (two labels with the most votes, e.g. 2-2-1)."""
     counts = torch.stack(
         [torch.bincount(column, minlength=10) for column in torch.stack(predictions).T]
     )
-    return counts.argmax(dim=1)
+    top = counts.max(dim=1, keepdim=True).values
+    return counts.argmax(dim=1), (counts == top).sum(dim=1) > 1
 
 
 # Hooker et al.'s exemplars, on five models a side: where the compressed models' vote differs
 # from the fp32 models' vote.
-fp32_vote = vote(base)
+fp32_vote, fp32_tie = vote(base)
 fp32_right = torch.stack([b == y_test for b in base]).float().mean(dim=0) * 100
 print()
-exemplars = {}
+exemplars, ties = {}, {}
 for name in ("int4 weights", "50% pruned"):
-    exemplars[name] = where = vote(predicted[name]) != fp32_vote
+    moved, tie = vote(predicted[name])
+    exemplars[name] = where = moved != fp32_vote
+    ties[name] = int((where & (tie | fp32_tie)).sum())
     print(
-        f"{name}: {int(where.sum())} test examples whose vote moves; fp32 gets them right "
-        f"{fp32_right[where].mean():.1f}% of the time, the rest {fp32_right[~where].mean():.1f}%"
+        f"{name}: {int(where.sum())} test examples whose vote moves, {ties[name]} of them on a tie"
+        f" (fp32's or its own);\n  fp32 gets them right {fp32_right[where].mean():.1f}% of the"
+        f" time, the rest {fp32_right[~where].mean():.1f}%"
     )
 both = int((exemplars["int4 weights"] & exemplars["50% pruned"]).sum())
 print(f"moved by both int4 and pruning: {both}")
@@ -89,3 +94,7 @@ print(
     f"check: both change examples fp32 is less sure of, by the median gap: {all(c < k for c, k in medians.values())}"
 )
 print(f"check: fp32 is right less often on each one's exemplars than on the rest: {harder}")
+print(
+    "check: no int4 exemplar moved on a tie, and some of pruning's did:"
+    f" {ties['int4 weights'] == 0 and ties['50% pruned'] > 0}"
+)
