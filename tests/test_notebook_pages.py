@@ -55,3 +55,15 @@ def test_the_header_leads_back_offers_the_file_and_names_the_build():
     assert '<a href="../../quantization/q/">' in top
     assert '<a class="md-button" href="q.ipynb" download>Download q.ipynb</a>' in top
     assert "torch 2.13.0, on 2026-11-30" in top
+
+
+def test_code_and_output_boxes_in_the_article_can_be_reached_by_the_keyboard():
+    page = (
+        '<pre>before</pre><article class="md-content__inner md-typeset">'
+        '<div class="highlight-ipynb hl-python"><pre>code</pre></div>'
+        '<pre tabindex="-1">kept</pre></article>'
+    )
+    reached = notebook_pages.focusable(page)
+    assert reached.startswith("<pre>before</pre>"), "Material's own boxes are left alone"
+    assert '<div class="highlight-ipynb hl-python" tabindex="0"><pre tabindex="0">code' in reached
+    assert '<pre tabindex="-1">kept</pre>' in reached

@@ -61,6 +61,20 @@ def shared(page_html: str, assets_url: str) -> tuple[str, dict[str, str]]:
     return page_html[: start.end()] + body, files
 
 
+# nbconvert's code and output boxes scroll sideways when a line is long: a keyboard reader must
+# be able to reach them (WCAG 2.1.1, axe-core's scrollable-region-focusable).
+SCROLLING_BOX = re.compile(r'<(div class="highlight-ipynb[^"]*"|pre)(?![^>]*tabindex)')
+
+
+def focusable(page_html: str) -> str:
+    """The page with each code cell's and each output's box reachable by the keyboard."""
+    start = ARTICLE.search(page_html)
+    if start is None:
+        return page_html
+    body = SCROLLING_BOX.sub(r'<\1 tabindex="0"', page_html[start.end() :])
+    return page_html[: start.end()] + body
+
+
 def header_html(header: Header) -> str:
     """The box on top of a notebook's page."""
     e = html.escape

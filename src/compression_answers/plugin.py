@@ -271,7 +271,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             question_url=get_relative_url(header.question_url, page.url),
             download_url=get_relative_url(header.download_url, page.url),
         )
-        output = notebook_pages.with_header(output, header)
+        output = notebook_pages.focusable(notebook_pages.with_header(output, header))
         output, assets = notebook_pages.shared(
             output, get_relative_url(notebook_pages.ASSETS, page.url)
         )
