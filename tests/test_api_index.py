@@ -98,3 +98,9 @@ def test_other_entry_points_are_found_under_any_import_alias():
     ):
         assert name in found, name
     assert "torch.compile" not in found, "re.compile is not torch.compile"
+
+
+def test_a_listed_tensor_method_is_found_by_its_name_on_any_tensor():
+    found = api_index.qualified_names("import torch\ncsr = layer.weight.detach().to_sparse_csr()\n")
+    assert "torch.Tensor.to_sparse_csr" in found
+    assert "torch.Tensor.to_sparse_csr" not in api_index.qualified_names("w.to_sparse_coo()\n")

@@ -48,3 +48,5 @@ def test_the_links_cover_the_pruning_functions_and_the_snippets_torchao_names():
     assert "remove" not in links and links["prune.remove"].endswith("prune.remove.html")
     assert links["QATConfig"].endswith("torchao.quantization.qat.QATConfig.html")
     assert links["torch.compile"].endswith("torch.compile.html")
+    assert links["kl_div"] == links["torch.nn.functional.kl_div"]
+    assert "compile" not in links and "save" not in links, "too common to link bare"

@@ -41,14 +41,30 @@ OTHER_ENTRY_POINTS = {
     "torch.compile": f"{TORCH_DOCS}/torch.compile.html",
     "torch.export.export": "https://docs.pytorch.org/docs/stable/export.html#torch.export.export",
     "torch.save": f"{TORCH_DOCS}/torch.save.html",
+    "torch.load": f"{TORCH_DOCS}/torch.load.html",
+    "torch.export.save": "https://docs.pytorch.org/docs/stable/export.html#torch.export.save",
+    "torch.export.load": "https://docs.pytorch.org/docs/stable/export.html#torch.export.load",
+    # A method: found by its name wherever a snippet calls it (qualified_names).
+    "torch.Tensor.to_sparse_csr": f"{TORCH_DOCS}/torch.Tensor.to_sparse_csr.html",
     "torch.linalg.svd": f"{TORCH_DOCS}/torch.linalg.svd.html",
     "torch.nn.functional.kl_div": f"{TORCH_DOCS}/torch.nn.functional.kl_div.html",
     "torch.profiler.profile": "https://docs.pytorch.org/docs/stable/profiler.html#torch.profiler.profile",
+    "torchao.quantization.pt2e.MinMaxObserver": (
+        "https://docs.pytorch.org/ao/stable/pt2e_quantization/index.html"
+    ),
+    "torchao.quantization.pt2e.move_exported_model_to_eval": (
+        "https://docs.pytorch.org/ao/stable/pt2e_quantization/index.html"
+    ),
     "torch.utils.benchmark.Timer": (
         "https://docs.pytorch.org/docs/stable/benchmark_utils.html#torch.utils.benchmark.Timer"
     ),
 }
 OTHER = "other entry points"
+TENSOR_METHODS = {
+    name.removeprefix("torch.Tensor.")
+    for name in OTHER_ENTRY_POINTS
+    if name.startswith("torch.Tensor.")
+}
 # torchao modules whose classes have a generated page in torchao's API reference.
 TORCHAO_REFERENCE = ("torchao.quantization", "torchao.quantization.qat")
 
@@ -69,7 +85,9 @@ def docs_url(group: str, name: str, module: str = "") -> str | None:
 
 def qualified_names(source: str) -> set[str]:
     """Every dotted name a snippet reaches, with its import aliases resolved: `F.kl_div` after
-    `import torch.nn.functional as F` is `torch.nn.functional.kl_div`."""
+    `import torch.nn.functional as F` is `torch.nn.functional.kl_div`. A call of a tensor method
+    the index lists (`weight.to_sparse_csr()`) is `torch.Tensor.to_sparse_csr`: a tensor's type
+    is not in the source, and the method's name is distinctive."""
     tree = _tree(source)
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):
@@ -93,6 +111,8 @@ def qualified_names(source: str) -> set[str]:
                 inner = inner.value
             if isinstance(inner, ast.Name) and inner.id in aliases:
                 found.add(".".join([aliases[inner.id], *reversed(parts)]))
+            if node.attr in TENSOR_METHODS:
+                found.add(f"torch.Tensor.{node.attr}")
     return found
 
 
@@ -260,7 +280,7 @@ def doc_links(project: Path, prune_names: list[str] | None = None) -> dict[str, 
     """The names a page's prose may write in inline code, with their documentation's URL: every
     pruning function (bare only where the name is distinctive, as `l1_unstructured`), the
     quantization entry points, the torchao names the snippets import, and the other entry
-    points, by their qualified names."""
+    points, by their qualified names (and bare where the name is distinctive, as `kl_div`)."""
     links: dict[str, str] = {}
     for name in prune_functions() if prune_names is None else prune_names:
         url = docs_url("torch.nn.utils.prune", name)
@@ -274,5 +294,9 @@ def doc_links(project: Path, prune_names: list[str] | None = None) -> dict[str, 
         url = docs_url("quantization", name, module)
         if url is not None:
             links[name] = url
-    links.update(OTHER_ENTRY_POINTS)
+    for name, url in OTHER_ENTRY_POINTS.items():
+        links[name] = url
+        bare = name.rsplit(".", 1)[1]
+        if "_" in bare or bare != bare.lower():  # distinctive: not `save`, `load` or `compile`
+            links.setdefault(bare, url)
     return links
