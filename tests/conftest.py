@@ -24,8 +24,9 @@ from snippet_outputs import (
     mask_measured,
 )
 
-from compression_answers import runner, settings
+from compression_answers import runner, settings, shards
 
+SHARD_OPTION = "--snippet-shard"
 BUILD_TIMEOUT_SECONDS = 600  # a hung build must not hold the suite for CI's 90 minutes
 
 
@@ -36,6 +37,34 @@ def pytest_addoption(parser):
         help="rewrite tests/recorded/ with what each selected snippet prints now (the only way recordings "
         "are written); select one page's or one snippet's with -k, e.g. -k pruning-count",
     )
+    parser.addoption(
+        SHARD_OPTION,
+        default=None,
+        help="i/n: compare only the snippets of shard i of n with their recordings, as "
+        "`python -m compression_answers.shards run i/n` runs only those for the site",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under --snippet-shard, the other shards' snippets are left to their own jobs."""
+    shard = config.getoption(SHARD_OPTION)
+    if shard is None:
+        return
+    try:
+        index, count = shards.parse(shard)
+    except shards.BadShard as error:
+        raise pytest.UsageError(f"{SHARD_OPTION}: {error}") from None
+    others = []
+    for item in items:
+        snippet = item.callspec.params.get("snippet") if hasattr(item, "callspec") else None
+        if (
+            isinstance(snippet, Snippet)
+            and shards.shard_of(snippet.path.as_posix(), count) != index
+        ):
+            others.append(item)
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = [item for item in items if item not in others]
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -96,7 +96,33 @@ def test_pull_requests_build_and_test_the_oldest_and_the_newest_python():
 def test_main_deploys_to_pages():
     text = (WORKFLOWS / "deploy.yml").read_text()
     assert triggers("deploy.yml")["push"]["branches"] == ["main"]
-    assert "actions/deploy-pages" in text and "mkdocs build --strict" in text
+    assert "actions/deploy-pages" in text
+    site = yaml.safe_load(text)["jobs"]["site"]
+    assert site["uses"] == "./.github/workflows/sharded-site.yml" and site["with"]["publish"]
+    assert "mkdocs build --strict" in (WORKFLOWS / "sharded-site.yml").read_text()
+
+
+def test_the_site_is_built_from_shards_that_cover_every_snippet():
+    """Deploy and pull requests build the site from shards: every shard of the matrix checks and
+    runs its share, the merge names each one (a missing artifact fails it), and the build
+    executes nothing."""
+    jobs = yaml.safe_load((WORKFLOWS / "sharded-site.yml").read_text(encoding="utf-8"))["jobs"]
+    shards = jobs["shard"]["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, len(shards) + 1)) and len(shards) > 1
+    assert jobs["shard"]["env"]["SHARD"] == f"${{{{ matrix.shard }}}}/{len(shards)}"
+    runs = [step.get("run", "") for step in jobs["shard"]["steps"]]
+    assert any('pytest tests/test_snippets.py --snippet-shard "$SHARD"' in run for run in runs)
+    assert any('compression_answers.shards run "$SHARD" --cache shard-cache' in r for r in runs)
+    build = jobs["build"]
+    assert build["needs"] == "shard" and build["env"]["SNIPPET_EXECUTE"] == "off"
+    merge = next(s["run"] for s in build["steps"] if "shards merge" in s.get("run", ""))
+    assert merge.split("merge ")[1].split() == [f"shards/shard-{i}" for i in shards]
+    for caller in ("deploy.yml", "pull-request.yml"):
+        called = [
+            job.get("uses")
+            for job in yaml.safe_load((WORKFLOWS / caller).read_text())["jobs"].values()
+        ]
+        assert "./.github/workflows/sharded-site.yml" in called, caller
 
 
 def test_the_drift_run_reports_from_junit_and_keeps_its_files():
@@ -146,7 +172,7 @@ def test_zizmor_catches_an_action_pinned_to_a_tag(tmp_path):
         re.sub(
             r"actions/checkout@[0-9a-f]{40}",
             "actions/checkout@v4",
-            (WORKFLOWS / "deploy.yml").read_text(),
+            (WORKFLOWS / "pull-request.yml").read_text(),
         )
     )
     assert zizmor(planted).returncode != 0
@@ -179,6 +205,10 @@ def test_actionlint_catches_an_undefined_matrix_value(tmp_path):
 def test_every_action_is_pinned_to_a_commit_with_its_tag_named():
     for workflow in sorted(WORKFLOWS.glob("*.yml")):
         for line in re.findall(r"uses: .*", workflow.read_text()):
+            local = re.fullmatch(r"uses: \./(\.github/workflows/[\w-]+\.yml)", line)
+            if local:  # a workflow of this repository, at the caller's own commit
+                assert (ROOT / local[1]).is_file(), f"{workflow.name}: {line}"
+                continue
             assert re.fullmatch(r"uses: [\w-]+/[\w-]+@[0-9a-f]{40} # v\d+(\.\d+)*", line), (
                 f"{workflow.name}: {line}"
             )

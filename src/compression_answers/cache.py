@@ -8,6 +8,11 @@ entry also lists every file of the project the run read, with its hash: a snippe
 `runpy`, a data file. An entry whose files changed is a miss. Entries are written atomically (a
 temporary file, then `os.replace`), so two builds in one checkout share the cache safely, and an
 entry that cannot be read is a miss that the next run rewrites.
+
+A portable key (`environment(portable=True)`) leaves out what only this machine has: the
+installed files' times, the CPU and the core count. Shards of one build run on several CI
+machines of one kind (shards.py) and their entries meet in one cache under such keys; the
+recordings, which every output is checked against, hold on any x86-64 CPU.
 """
 
 from __future__ import annotations
@@ -29,7 +34,11 @@ KEY_PACKAGES = ("torch", "torchao", "numpy", "scipy", "scikit-learn", "matplotli
 PACKAGE = Path(__file__).parent
 
 
-def environment() -> dict[str, str]:
+# The parts of the environment that only this machine has (left out of a portable key).
+MACHINE_LOCAL = ("library files", "cpu", "cores")
+
+
+def environment(portable: bool = False) -> dict[str, str]:
     versions = {"python": sys.version}
     for package in KEY_PACKAGES:
         try:
@@ -41,6 +50,9 @@ def environment() -> dict[str, str]:
     versions["cpu"] = numerics.cpu()
     versions["cores"] = str(numerics.cores())
     versions["variables"] = json.dumps(numerics.shaping_environment(os.environ))
+    if portable:
+        for local in MACHINE_LOCAL:
+            del versions[local]
     return versions
 
 
@@ -139,10 +151,14 @@ class Cache:
             )
         return ran if reads_unchanged(self.project, ran.read) else None
 
-    def put(self, entry_key: str, snippet: str, ran: Ran) -> None:
+    def put(self, entry_key: str, snippet: str, ran: Ran, options: dict | None = None) -> None:
+        """Keep `ran` under `entry_key`, with the block's `options` (the key's other part besides
+        the code and the environment: what a merge of shards checks the key by)."""
         self.used.add(entry_key)
         self.directory.mkdir(parents=True, exist_ok=True)
-        text = json.dumps({"snippet": snippet, "output": ran.output, "read": ran.read})
+        text = json.dumps(
+            {"snippet": snippet, "output": ran.output, "read": ran.read, "options": options or {}}
+        )
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".entry-", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:

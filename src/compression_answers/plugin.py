@@ -13,6 +13,9 @@ way: the plugin calls the package, and nothing in the package calls the plugin.
           jobs: 0        # snippets at once; 0: one per core (SNIPPET_JOBS overrides)
           cache: true    # keep outputs in cache_dir (SNIPPET_CACHE=off overrides)
           cache_dir: .cache/executed-snippets
+
+With SNIPPET_EXECUTE=off it executes nothing: every output comes from the cache, merged from
+shards that ran on other machines (shards.py).
 """
 
 from __future__ import annotations
@@ -138,6 +141,14 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
                 # A missing file is reported with its page and line.
                 if (current.project / include.path).is_file():
                     current.start(include.path, include.returncode, include.width)
+        if not current.settings.execute:
+            missing = current.not_run()
+            if missing:
+                raise PluginError(
+                    "SNIPPET_EXECUTE=off, and the cache holds no output of "
+                    + ", ".join(missing)
+                    + ": no shard ran them (is a shard's cache missing from the merge?)"
+                )
         question_files = [file for file in self.pages if page_rules.is_question_page(file.src_uri)]
         notebook_files = self.write_notebooks(files, config)
         self.site = page_transform.Site(

@@ -37,6 +37,11 @@ from compression_answers.runner import (
 CACHE_DIR = Path(".cache") / "executed-snippets"
 
 
+class NotRun(RuntimeError):
+    """A build that executes nothing (SNIPPET_EXECUTE=off: the site from shards' merged caches)
+    found no entry for a snippet: no shard ran it."""
+
+
 class RunnerFault(RuntimeError):
     """The runner or the cache failed (not the snippet): the build stops, naming what it ran
     (the MkDocs plugin reports it by its message, as a PluginError)."""
@@ -89,6 +94,7 @@ class Runs:
         cache_dir: Path = CACHE_DIR,
         progress: Callable[[str], None] | None = None,
         server: ForkServer | None = None,
+        portable: bool = False,
     ) -> None:
         self.project = project.resolve()
         sweep_dead_scratch()  # what builds killed mid-run left in the temporary folder
@@ -97,7 +103,10 @@ class Runs:
         self.own_server = server is None
         self.server = server or ForkServer()
         self.settings = settings or settings_module.read()
-        self.environment = environment()  # once per build: reading package metadata is not free
+        # A shard's runs, and a build from shards' caches, key by what machines of one kind share.
+        self.portable = portable or not self.settings.execute
+        # Once per build: reading package metadata is not free.
+        self.environment = environment(self.portable)
         self.cache = Cache(self.project / cache_dir, self.project)
         # Told one line per snippet that ran (not one from the cache): a first build is long.
         self.progress = progress
@@ -140,7 +149,7 @@ class Runs:
                 continue
             try:
                 output = self.output(include.path, include.returncode, include.width)
-            except SnippetFailed:
+            except (SnippetFailed, NotRun):  # the build reports a NotRun before any page
                 continue
             except Exception as error:  # any other fault is the runner's or the cache's
                 raise RunnerFault(
@@ -152,21 +161,22 @@ class Runs:
 
     def _output(self, path: str, returncode: int, width: int | None) -> Ran:
         code = snippet_file(self.project, path).read_text(encoding="utf-8")
-        threads = 1 if self.settings.jobs > 1 else None
-        options = {"path": path, "returncode": returncode, "width": width, "threads": threads}
+        options = self.options(path, returncode, width)
         entry_key = key(code, options, self.environment)
         if self.settings.cache:
             cached = self.cache.get(entry_key)
             if cached is not None:
                 self.from_cache.append(path)
                 return cached
+        if not self.settings.execute:
+            raise NotRun(path)
         pristine = self.pristine()
         run = functools.partial(
             run_snippet,
             path,
             self.project,
             self.settings.timeout,
-            threads=threads,
+            threads=options["threads"],
             returncode=returncode,
             width=width,
             pristine=pristine,
@@ -190,8 +200,23 @@ class Runs:
             )
         if self.settings.cache and ran.complete:  # what it read is not all known: not kept
             # Under the code that ran: a snippet saved during the build ran as it was before.
-            self.cache.put(key(ran.code, options, self.environment), path, ran)
+            self.cache.put(key(ran.code, options, self.environment), path, ran, options)
         return ran
+
+    def options(self, path: str, returncode: int, width: int | None) -> dict:
+        """The block's options as the key holds them, with the torch threads the run gets: one
+        when runs share the cores, and always one in a shard (its machine's cores are not the
+        final build's)."""
+        threads = 1 if self.settings.jobs > 1 or self.portable else None
+        return {"path": path, "returncode": returncode, "width": width, "threads": threads}
+
+    def not_run(self) -> list[str]:
+        """The snippets started that no run and no cache entry answered (SNIPPET_EXECUTE=off)."""
+        missing = set()
+        for (path, _), future in list(self.futures.items()):
+            if isinstance(future.exception(), NotRun):
+                missing.add(path)
+        return sorted(missing)
 
     def compile_cache(self) -> Path:
         """The build's torch.compile cache, shared by its runs (runner.shares_compile_cache), as
@@ -262,4 +287,4 @@ def end() -> None:
     _current = None
 
 
-__all__ = ["Runs", "SnippetFailed", "begin", "current", "end"]
+__all__ = ["NotRun", "Runs", "SnippetFailed", "begin", "current", "end"]

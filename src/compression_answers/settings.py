@@ -3,6 +3,8 @@
 SNIPPET_CACHE=off     run every snippet, read and write no cache (the deploy does this)
 SNIPPET_TIMEOUT=120   seconds a snippet may run before it is stopped and the build fails
 SNIPPET_JOBS=<cores>  snippets run at the same time (each with one torch thread when above 1)
+SNIPPET_EXECUTE=on    off: run nothing, take every output from the cache (merged from shards,
+                      shards.py); a snippet without an entry fails the build, named
 
 The MkDocs plugin's options (`cache`, `timeout`, `jobs` in mkdocs.yml) give the defaults; a
 variable that is set overrides its option, so CI and a reader's shell need no edit of the config.
@@ -28,6 +30,7 @@ class Settings:
     cache: bool
     timeout: float
     jobs: int
+    execute: bool = True
 
 
 def read(environ: Mapping[str, str] | None = None, defaults: Settings | None = None) -> Settings:
@@ -59,4 +62,12 @@ def read(environ: Mapping[str, str] | None = None, defaults: Settings | None = N
         ) from None
     if jobs < 1:
         raise BadSetting(f"SNIPPET_JOBS={raw_jobs!r}: use at least 1")
-    return Settings(cache=cache in ON, timeout=timeout, jobs=jobs)
+    execute = environ.get("SNIPPET_EXECUTE", "on").strip().lower()
+    if execute not in ON | OFF:
+        raise BadSetting(f"SNIPPET_EXECUTE={environ['SNIPPET_EXECUTE']!r}: use on or off")
+    if execute in OFF and cache in OFF:
+        raise BadSetting(
+            "SNIPPET_EXECUTE=off with SNIPPET_CACHE=off: every output comes from the cache, so "
+            "the cache must be on"
+        )
+    return Settings(cache=cache in ON, timeout=timeout, jobs=jobs, execute=execute in ON)
