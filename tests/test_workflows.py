@@ -115,6 +115,7 @@ def test_the_site_is_built_from_shards_that_cover_every_snippet():
     assert any('compression_answers.shards run "$SHARD" --cache shard-cache' in r for r in runs)
     build = jobs["build"]
     assert build["needs"] == "shard" and build["env"]["SNIPPET_EXECUTE"] == "off"
+    assert build["container"] == jobs["shard"]["container"], "entries are keyed by the Python"
     merge = next(s["run"] for s in build["steps"] if "shards merge" in s.get("run", ""))
     assert merge.split("merge ")[1].split() == [f"shards/shard-{i}" for i in shards]
     for caller in ("deploy.yml", "pull-request.yml"):
