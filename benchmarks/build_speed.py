@@ -1,8 +1,10 @@
-"""How long the site takes to build and test, against the floor set by its snippets, and what
-Lighthouse scores two of its pages.
+"""How long the site takes to build and test, against the floor set by its snippets, how that
+grows with more snippets, and what Lighthouse scores two of its pages.
 
     .venv/bin/python benchmarks/build_speed.py            # prints the figures
     .venv/bin/python benchmarks/build_speed.py --record   # also writes benchmarks/build_speed.txt
+    .venv/bin/python benchmarks/build_speed.py --only snippets   # each snippet on one core
+    .venv/bin/python benchmarks/build_speed.py --only growth     # synthetic snippets added
 
 Every build runs in a temporary copy of the project, and the test suite in a clone of the last
 commit, so the working tree and its cache are left alone: commit before you measure. The
@@ -305,11 +307,14 @@ def main() -> None:
         help=f"also write the figures to {RESULTS.relative_to(ROOT)}",
     )
     parser.add_argument(
-        "--growth-only",
-        action="store_true",
-        help="measure only the floor, the clean build and the growth with synthetic snippets",
+        "--only",
+        choices=["snippets", "growth"],
+        help="measure one part: each snippet on one core; or the floor, the clean build and the "
+        "growth with synthetic snippets (not with --record: the file keeps every part)",
     )
     args = parser.parse_args()
+    if args.only and args.record:
+        parser.error("--record writes every part: leave out --only")
     lines: list[str] = []
 
     def say(text: str = "") -> None:
@@ -342,7 +347,7 @@ def main() -> None:
     one_core = ["taskset", "-c", "0"] if shutil.which("taskset") else []
     say(f"instruction sets {instruction_sets()}")
     slowest = 0.0
-    if not args.growth_only:
+    if args.only in (None, "snippets"):
         say(
             f"each snippet, `python <path>` on one core"
             f"{'' if one_core else ' (taskset missing: not pinned)'}, cold torch.compile cache;"
@@ -364,6 +369,8 @@ def main() -> None:
             row(f"  {snippet}", f"{times[0]:.2f} s", f"{times[1]:6.2f} s   {over}".rstrip())
         row("  slowest snippet", f"{slowest:.2f} s", f"target <= 20 s: {target(slowest <= 20)}")
         say()
+        if args.only == "snippets":
+            return
     # With an empty torch.compile cache, as each sealed run of the build has (its own TMPDIR).
     with tempfile.TemporaryDirectory() as inductor_cache:
         floor, _ = timed(
@@ -387,7 +394,7 @@ def main() -> None:
             f"target <= 1.2: {target(clean <= 1.2 * floor)}",
         )
         say()
-        if args.growth_only:
+        if args.only == "growth":
             growth(row, say, clean, floor, len(snippets))
             return
         say("Lighthouse, mobile profile, on the built site served with gzip:")
