@@ -1,0 +1,130 @@
+"""Latency of one wide Linear in fp32 and with torchao's int8 and int4 weight-only quantization,
+eager, at batch 1, 16 and 256: torch.utils.benchmark, one thread, interleaved rounds, with the
+load other processes put on the machine meanwhile."""
+
+import copy
+import os
+import statistics
+import sys
+import time
+
+import torch
+from torch import nn
+from torch.utils import benchmark
+from torchao.quantization import Int8WeightOnlyConfig, IntxWeightOnlyConfig, quantize_
+from torchao.quantization.granularity import PerGroup
+
+THREADS = 1  # fixed, so that runs on different machines and builds compare like with like
+MARGIN = 0.1  # a difference in latency smaller than this is not called either way
+ROUNDS = 5
+WIDTH = int(sys.argv[1]) if len(sys.argv) > 1 else 4096
+torch.set_num_threads(THREADS)
+torch.manual_seed(0)
+
+
+def cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds used so far by every process on the machine and by this one (Linux's
+    /proc/stat), and the clock."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(n) for n in stat.readline().split()[1:9]]
+        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # not idle or I/O
+    except OSError:
+        busy = float("nan")
+    return busy, time.process_time(), time.perf_counter()
+
+
+def others_since(start: tuple[float, float, float]) -> tuple[float, float]:
+    """Other processes' CPU seconds since `start`, and the seconds that passed."""
+    end = cpu_seconds()
+    return (end[0] - start[0]) - (end[1] - start[1]), end[2] - start[2]
+
+
+def load_line(others: float, seconds: float) -> str:
+    """The load the timings were taken under: they compare only when taken on an idle core."""
+    if others != others:  # no /proc/stat here
+        return "other processes while timing: ~not measured"
+    cores = max(0.0, others / seconds)  # clock ticks are coarser than process_time
+    verdict = "idle" if cores < 0.1 else "UNDER LOAD: not comparable with a run on an idle core"
+    return f"other processes while timing: ~{cores:.2f} of a core ({verdict})"
+
+
+def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARGIN) -> list[str]:
+    """Each row against the reference, from each round's ratio of medians (the two are timed in
+    the same round, so a burst of noise touches both, and the order rotates from round to round):
+    faster or slower only where the rounds' median ratio lies beyond the margin and every round
+    but one in four puts the two on the same side of 1; otherwise no difference was measured.
+    Deciding on the median keeps a ratio well past the margin from flipping with one noisy round;
+    asking nearly every round for the same side keeps a ratio that changes side from being
+    called on the luck of one run."""
+    lines = []
+    for name in quartiles:
+        if name != reference:
+            ratios = [x / y for x, y in zip(rounds[name], rounds[reference], strict=True)]
+            typical = statistics.median(ratios)
+            allowed = (len(ratios) - 1) // 4  # rounds that may fall on the other side of 1
+            if sum(r >= 1 for r in ratios) <= allowed and typical < 1 / (1 + margin):
+                word = "faster"
+            elif sum(r <= 1 for r in ratios) <= allowed and typical > 1 + margin:
+                word = "slower"
+            else:
+                word = f"no difference measured beyond {margin:.0%}"
+            ratio = quartiles[name][1] / quartiles[reference][1]
+            lines.append(f"  {name} against {reference}: ~{word} ({ratio:.2f}× the time)")
+    return lines
+
+
+def rotated(names: list, round_: int) -> list:
+    """The names in the order of this round: each starts a round in turn, so that no one of
+    them always runs first, after a warm-up or another's memory traffic."""
+    start = round_ % len(names)
+    return names[start:] + names[:start]
+
+
+load = [0.0, 0.0]  # other processes' CPU seconds while timing, and the seconds timed
+print(
+    f"each comparison: faster or slower only where the rounds' median ratio lies more than "
+    f"{MARGIN:.0%} from 1 and every round but one in four puts the two on the same side"
+)
+
+
+layer = nn.Linear(WIDTH, WIDTH)
+models = {"fp32": layer, "int8 weight-only": copy.deepcopy(layer), "int4 weight-only": copy.deepcopy(layer)}
+quantize_(models["int8 weight-only"], Int8WeightOnlyConfig())
+quantize_(models["int4 weight-only"], IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(32)))
+print(
+    f"torch threads: {torch.get_num_threads()}; Linear({WIDTH}, {WIDTH}), eager; median per call, "
+    "IQR in brackets; measured on the machine that built this page"
+)
+t0 = time.process_time()
+for batch in (1, 16, 256):
+    x = torch.randn(batch, WIDTH)
+    times = {name: [] for name in models}
+    rounds = {name: [] for name in models}  # each round's median
+    with torch.inference_mode():
+        for round_ in range(-1, ROUNDS):  # round -1 is the warm-up
+            timers = {
+                name: benchmark.Timer("m(x)", globals={"m": copy.deepcopy(m), "x": x.clone()}, num_threads=THREADS)
+                for name, m in models.items()
+            }
+            if round_ < 0:
+                for timer in timers.values():
+                    timer.timeit(1)
+                start = cpu_seconds()  # after the warm-up
+                continue
+            for name in rotated(list(timers), round_):
+                measured = timers[name].blocked_autorange(min_run_time=0.02).times
+                times[name] += measured
+                rounds[name].append(statistics.median(measured))
+        for i, value in enumerate(others_since(start)):
+            load[i] += value
+    quartiles = {
+        name: torch.tensor(t).quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()
+        for name, t in times.items()
+    }
+    print(f"batch {batch}:")
+    for name, (q1, median, q3) in quartiles.items():
+        print(f"  {name:<18}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
+    print("\n".join(compared(quartiles, rounds, "fp32")))
+    print(time.process_time()-t0)
+print(load_line(*load))
