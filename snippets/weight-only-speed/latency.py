@@ -1,23 +1,22 @@
-"""Latency of one wide Linear in fp32 and with torchao's int8 and int4 weight-only quantization,
-eager, at batch 1, 16 and 256: torch.utils.benchmark, one thread, interleaved rounds, with the
-load other processes put on the machine meanwhile."""
+"""Latency of a 2048-wide Linear, eager, in fp32 and with torchao's int8 and int4 weight-only
+configurations, at batch 1, 16 and 256: torch.utils.benchmark, one thread, interleaved rounds,
+with the load other processes put on the machine meanwhile. what_runs.py shows what each runs."""
 
 import copy
 import os
 import statistics
-import sys
 import time
 
 import torch
 from torch import nn
 from torch.utils import benchmark
-from torchao.quantization import Int8WeightOnlyConfig, IntxWeightOnlyConfig, quantize_
-from torchao.quantization.granularity import PerGroup
+from torchao.prototype.quantization.int4 import PrototypeInt4WeightOnlyConfig
+from torchao.quantization import Int8WeightOnlyConfig, IntxWeightOnlyConfig, PerGroup, quantize_
 
 THREADS = 1  # fixed, so that runs on different machines and builds compare like with like
 MARGIN = 0.1  # a difference in latency smaller than this is not called either way
 ROUNDS = 5
-WIDTH = int(sys.argv[1]) if len(sys.argv) > 1 else 4096
+WIDTH = 2048  # at 4096 this snippet alone took 17 s of CPU time here: past its budget
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
@@ -89,23 +88,38 @@ print(
 
 
 layer = nn.Linear(WIDTH, WIDTH)
-models = {"fp32": layer, "int8 weight-only": copy.deepcopy(layer), "int4 weight-only": copy.deepcopy(layer)}
-quantize_(models["int8 weight-only"], Int8WeightOnlyConfig())
-quantize_(models["int4 weight-only"], IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(32)))
+configs = {
+    "int8 weight-only": Int8WeightOnlyConfig(),
+    "int4 weight-only (Intx)": IntxWeightOnlyConfig(
+        weight_dtype=torch.int4, granularity=PerGroup(128)
+    ),
+    "int4 weight-only (prototype)": PrototypeInt4WeightOnlyConfig(group_size=128),
+}
+models = {"fp32": layer}
+for name, config in configs.items():
+    models[name] = copy.deepcopy(layer)
+    quantize_(models[name], config)
 print(
     f"torch threads: {torch.get_num_threads()}; Linear({WIDTH}, {WIDTH}), eager; median per call, "
     "IQR in brackets; measured on the machine that built this page"
 )
-t0 = time.process_time()
+medians = {}  # fp32's, for the balance point below
 for batch in (1, 16, 256):
+    # The prototype's int4 kernel is timed at batch 1 only: with fp32 inputs, larger batches
+    # would take this snippet past its time budget.
+    timed = {name: m for name, m in models.items() if batch == 1 or "prototype" not in name}
     x = torch.randn(batch, WIDTH)
-    times = {name: [] for name in models}
-    rounds = {name: [] for name in models}  # each round's median
+    times = {name: [] for name in timed}
+    rounds = {name: [] for name in timed}  # each round's median
     with torch.inference_mode():
         for round_ in range(-1, ROUNDS):  # round -1 is the warm-up
+            # Fresh copies every round: where a tensor lands in memory moves a memory-bound
+            # kernel's time, and one allocation would fix that luck for the whole run.
             timers = {
-                name: benchmark.Timer("m(x)", globals={"m": copy.deepcopy(m), "x": x.clone()}, num_threads=THREADS)
-                for name, m in models.items()
+                name: benchmark.Timer(
+                    "m(x)", globals={"m": copy.deepcopy(m), "x": x.clone()}, num_threads=THREADS
+                )
+                for name, m in timed.items()
             }
             if round_ < 0:
                 for timer in timers.values():
@@ -122,9 +136,17 @@ for batch in (1, 16, 256):
         name: torch.tensor(t).quantile(torch.tensor([0.25, 0.5, 0.75])).tolist()
         for name, t in times.items()
     }
+    medians[batch] = quartiles["fp32"][1]
     print(f"batch {batch}:")
     for name, (q1, median, q3) in quartiles.items():
-        print(f"  {name:<18}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
+        print(f"  {name:<29}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
     print("\n".join(compared(quartiles, rounds, "fp32")))
-    print(time.process_time()-t0)
+# The roofline's ridge point, as this machine ran fp32 here: the FLOPs per second at batch 256
+# over the weight bytes per second at batch 1. Below it a kernel waits on memory.
+bandwidth = layer.weight.nbytes / medians[1]
+flops = 2 * 256 * WIDTH**2 / medians[256]
+print(
+    f"fp32 read its weight at ~{bandwidth / 1e9:.1f} GB/s at batch 1 and computed ~{flops / 1e9:.1f} "
+    f"GFLOP/s at batch 256: a balance point of ~{flops / bandwidth:.1f} FLOPs per byte"
+)
 print(load_line(*load))
