@@ -87,7 +87,7 @@ print(
 )
 
 
-layer = nn.Linear(WIDTH, WIDTH)
+layer = nn.Linear(WIDTH, WIDTH, bias=False)  # no bias, as in the compiled snippets
 configs = {
     "int8 weight-only": Int8WeightOnlyConfig(),
     "int4 weight-only (Intx)": IntxWeightOnlyConfig(

@@ -21,7 +21,7 @@ torch.set_num_threads(1)
 torch.manual_seed(0)
 WIDTH = 2048
 MiB = 2**20
-layer = nn.Linear(WIDTH, WIDTH)
+layer = nn.Linear(WIDTH, WIDTH, bias=False)  # no bias, as in the compiled snippets
 
 # The int4 configuration torchao's docs lead with needs a GPU kernel library on this install.
 try:
