@@ -145,8 +145,9 @@ for batch in (1, 16, 256):
 # over the weight bytes per second at batch 1. Below it a kernel waits on memory.
 bandwidth = layer.weight.nbytes / medians[1]
 flops = 2 * 256 * WIDTH**2 / medians[256]
+print(f"fp32 weight bytes read per second at batch 1: ~{bandwidth / 1e9:.1f} GB/s")
+print(f"fp32 FLOPs per second at batch 256: ~{flops / 1e9:.1f} GFLOP/s")
 print(
-    f"fp32 read its weight at ~{bandwidth / 1e9:.1f} GB/s at batch 1 and computed ~{flops / 1e9:.1f} "
-    f"GFLOP/s at batch 256: a balance point of ~{flops / bandwidth:.1f} FLOPs per byte"
+    f"their ratio, the FLOPs per byte below which this machine waits on memory: ~{flops / bandwidth:.1f}"
 )
 print(load_line(*load))

@@ -214,13 +214,13 @@ def last_level_cache():
 # What these timings ran on: the bf16 matrix multiply is oneDNN's only where it supports bf16.
 print(f"oneDNN's bf16 matrix multiply used here: ~{torch.ops.mkldnn._is_mkldnn_bf16_supported()}")
 print(
-    f"this machine's last-level cache: {last_level_cache()}; the bf16 weight: {WIDTH**2 * 2 // 2**20} MiB"
+    f"the bf16 weight: {WIDTH**2 * 2 // 2**20} MiB; this machine's last-level cache: {last_level_cache()}"
 )
 print("what the compiled code holds and calls at batch 1, 16 and 256:")
 for name in models:
     print(
         f"  {name:<30}integer constants {held[name]} bytes; "
-        f"matrix multiply ~{', ~'.join(sorted(set(calls[name])))}"
+        f"matrix multiply: ~{', ~'.join(sorted(set(calls[name])))}"
     )
 print(
     f"  {'int4 weight-only (Intx)':<30}integer constants "

@@ -197,7 +197,7 @@ for batch in (1, 16, 256):
 print("what the compiled code holds and calls at batch 1, 16 and 256:")
 for name in models:
     print(
-        f"  {name:<25}integer constants {held[name]} bytes; matrix multiply ~{', ~'.join(sorted(set(calls[name])))}"
+        f"  {name:<25}integer constants {held[name]} bytes; matrix multiply: ~{', ~'.join(sorted(set(calls[name])))}"
     )
 folded = all(n == 0 for name in models for n in held[name])
 print(
