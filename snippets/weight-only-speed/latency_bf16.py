@@ -1,7 +1,7 @@
-"""The same 2048-wide Linear cast to bf16, and its int8 and int4 weight-only versions (torchao),
-each compiled by Inductor with freezing at batch 1, 16 and 256: which weight the compiled code
-multiplies, and how long a call takes (torch.utils.benchmark, one thread, interleaved rounds,
-with the load other processes put on the machine meanwhile)."""
+"""A 4096-wide Linear in fp32, cast to bf16, and its bf16 int8 and int4 weight-only versions
+(torchao), each compiled by Inductor with freezing at batch 1, 16 and 256: which weight the
+compiled code multiplies, and how long a call takes (torch.utils.benchmark, one thread,
+interleaved rounds, with the load other processes put on the machine meanwhile)."""
 
 import copy
 import os
@@ -132,15 +132,16 @@ def constants(code):
 
 def kernel(code):
     """The operator the compiled code calls on its input: the matrix multiply."""
-    return (
-        re.findall(r"= ([\w.]+)\(arg", code)[0].removeprefix("torch.ops.").removesuffix(".default")
-    )
+    called = [
+        op for op in re.findall(r"([\w.]+)\(arg\d+_\d+,", code) if not op.startswith("assert")
+    ]
+    return called[0].removeprefix("torch.ops.").removesuffix(".default")
 
 
-def timed(fast, x):
+def timed(fast, inputs):
     """Each compiled model's latencies at this batch: warm-up, then interleaved rounds."""
     timers = {
-        name: benchmark.Timer("m(x)", globals={"m": m, "x": x}, num_threads=THREADS)
+        name: benchmark.Timer("m(x)", globals={"m": m, "x": inputs[name]}, num_threads=THREADS)
         for name, m in fast.items()
     }
     times = {name: [] for name in fast}
@@ -163,11 +164,14 @@ def timed(fast, x):
         f"  {name:<30}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]"
         for name, (q1, median, q3) in quartiles.items()
     ]
-    return lines + compared(quartiles, rounds, "bf16")
+    # The quantized Linears against bf16, their own dtype, and against fp32, what they replace.
+    against_bf16 = {name: q for name, q in quartiles.items() if name != "fp32"}
+    against_fp32 = {name: q for name, q in quartiles.items() if name != "bf16"}
+    return lines + compared(against_bf16, rounds, "bf16") + compared(against_fp32, rounds, "fp32")
 
 
 layer = nn.Linear(WIDTH, WIDTH, bias=False)  # fp32, for the reference outputs
-models = {"bf16": copy.deepcopy(layer).to(torch.bfloat16)}
+models = {"fp32": layer, "bf16": copy.deepcopy(layer).to(torch.bfloat16)}
 for name, config in {
     "int8 weight-only": Int8WeightOnlyConfig(),
     "int4 weight-only (prototype)": PrototypeInt4WeightOnlyConfig(group_size=128),
@@ -188,17 +192,19 @@ with torch.inference_mode():
         # call searches, and this clears it.
         torch._dynamo.reset()
         x = torch.randn(batch, WIDTH)
-        reference = layer(x)  # fp32
-        x = x.to(torch.bfloat16)
+        reference = layer(x)  # fp32, eager
+        inputs = {name: x if name == "fp32" else x.to(torch.bfloat16) for name in models}
         fast = {}
         for name, model in models.items():
-            fast[name], code = compiled(model, x)
+            fast[name], code = compiled(model, inputs[name])
             sizes = constants(code)
             held[name].append(sizes.get("int8", 0) + sizes.get("uint8", 0))
             calls[name].append(kernel(code))
-            change = (fast[name](x).float() - reference).abs().max() / reference.abs().max()
+            change = (
+                fast[name](inputs[name]).float() - reference
+            ).abs().max() / reference.abs().max()
             errors[name].append(change.item())
-        report += [f"batch {batch}:", *timed(fast, x)]
+        report += [f"batch {batch}:", *timed(fast, inputs)]
 
 
 def last_level_cache():
@@ -250,8 +256,8 @@ print(
 )
 print()
 print(
-    f"torch threads: {torch.get_num_threads()}; Linear({WIDTH}, {WIDTH}) in bf16, compiled with "
-    "freezing; median per call, IQR in brackets; measured on the machine that built this page"
+    f"torch threads: {torch.get_num_threads()}; Linear({WIDTH}, {WIDTH}) in fp32 and bf16, compiled "
+    "with freezing; median per call, IQR in brackets; measured on the machine that built this page"
 )
 print("\n".join(report))
 print(load_line(*load))
