@@ -23,7 +23,7 @@ WIDTH = 2048
 MiB = 2**20
 layer = nn.Linear(WIDTH, WIDTH, bias=False)  # no bias, as in the compiled snippets
 
-# The int4 configuration torchao's docs lead with needs a GPU kernel library on this install.
+# The int4 configuration torchao's reference lists first: whether it quantizes on this install.
 try:
     quantize_(copy.deepcopy(layer), Int4WeightOnlyConfig(group_size=128))
     print("Int4WeightOnlyConfig: quantized")
