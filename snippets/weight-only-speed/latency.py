@@ -68,8 +68,7 @@ def compared(quartiles: dict, rounds: dict, reference: str, margin: float = MARG
                 word = "slower"
             else:
                 word = f"no difference measured beyond {margin:.0%}"
-            ratio = quartiles[name][1] / quartiles[reference][1]
-            lines.append(f"  {name} against {reference}: ~{word} ({ratio:.2f}× the time)")
+            lines.append(f"  {name} against {reference}: ~{word} ({typical:.2f}× the time)")
     return lines
 
 
