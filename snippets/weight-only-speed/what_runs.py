@@ -15,6 +15,7 @@ from torchao.quantization import (
     PerGroup,
     quantize_,
 )
+from torchao.quantization.quantize_.workflows import Int4PackingFormat
 
 # One thread: float sums then run in one order, so the results do not depend on the core count.
 torch.set_num_threads(1)
@@ -23,12 +24,20 @@ WIDTH = 2048
 MiB = 2**20
 layer = nn.Linear(WIDTH, WIDTH, bias=False)  # no bias, as in the compiled snippets
 
-# The int4 configuration torchao's reference lists first: whether it quantizes on this install.
-try:
-    quantize_(copy.deepcopy(layer), Int4WeightOnlyConfig(group_size=128))
-    print("Int4WeightOnlyConfig: quantized")
-except Exception as error:  # noqa: BLE001  # what a reader meets, printed as it is
-    print(f"Int4WeightOnlyConfig on this install: {type(error).__name__}: {error}")
+# The int4 configuration torchao's reference lists first, with each packing it offers, on a bf16
+# Linear (its dtype): what a reader meets on this install, printed as it is.
+failed = 0
+for packing in Int4PackingFormat:
+    try:
+        config = Int4WeightOnlyConfig(group_size=128, int4_packing_format=packing)
+        quantize_(copy.deepcopy(layer).to(torch.bfloat16), config)
+        print(f"Int4WeightOnlyConfig, {packing.value} packing: quantized")
+    except Exception as error:  # noqa: BLE001
+        failed += 1
+        print(f"Int4WeightOnlyConfig, {packing.value} packing: {type(error).__name__}: {error}")
+print(
+    f"check: no packing of Int4WeightOnlyConfig quantizes on this install: {failed == len(Int4PackingFormat)}"
+)
 
 configs = {
     "int8 weight-only": Int8WeightOnlyConfig(),
@@ -42,10 +51,7 @@ for name, config in configs.items():
     models[name] = copy.deepcopy(layer)
     quantize_(models[name], config)
 
-print()
-print(
-    f"  {'what each weight stores':<29}{'tensor':<25}{'values':<9}{'shape':<13}{'MiB with scales':>15}"
-)
+print(f"\n  {'what each weight stores':<29}{'tensor':<25}{'values':<9}{'shape':<13}MiB with scales")
 for name, model in models.items():
     weight = model.weight
     # A torchao weight is a tensor subclass: its values and scales are inner tensors.
@@ -62,8 +68,8 @@ stored = {name: model.weight.qdata.nbytes for name, model in models.items() if n
 
 class Operators(TorchDispatchMode):
     """Records each operator one call runs, the bytes of its operands larger than an activation
-    row or a bias (the weight, its copies and its scales) that it reads or writes, and whether
-    it makes a new fp32 tensor of the weight's shape."""
+    row (the weight, its copies and its scales) that it reads or writes, and whether it makes a
+    new fp32 tensor of the weight's shape."""
 
     def __init__(self):
         super().__init__()
@@ -74,25 +80,20 @@ class Operators(TorchDispatchMode):
         inputs = [a for a in args if isinstance(a, torch.Tensor)]
         outputs = [out] if isinstance(out, torch.Tensor) else []
         # A view (t, reshape, alias) shares its input's storage and moves no bytes.
-        view = any(
-            o.untyped_storage().data_ptr() == i.untyped_storage().data_ptr()
-            for o in outputs
-            for i in inputs
-        )
+        storages = {i.untyped_storage().data_ptr() for i in inputs}
+        view = any(o.untyped_storage().data_ptr() in storages for o in outputs)
         moved = 0 if view else sum(t.nbytes for t in inputs + outputs if t.numel() > 2 * WIDTH)
         copy_fp32 = any(o.dtype == torch.float32 and o.shape == (WIDTH, WIDTH) for o in outputs)
         self.calls.append((str(func).removesuffix(".default"), moved, copy_fp32 and not view))
         return out
 
 
-x = torch.randn(1, WIDTH)
-print()
-print("one eager call at batch 1: the operators that move weight bytes (MiB read and written)")
+print("\none eager call at batch 1: the operators that move weight bytes (MiB read and written)")
 moved, copies = {}, {}
 with torch.inference_mode():
     for name, model in models.items():
         with Operators() as operators:
-            model(x)
+            model(torch.randn(1, WIDTH))
         heavy = [(op, n) for op, n, _ in operators.calls if n]
         moved[name] = sum(n for _, n in heavy)
         copies[name] = sum(made for _, _, made in operators.calls)
@@ -111,39 +112,29 @@ print(
     f"{copies['int4 weight-only (prototype)'] == 0}"
 )
 print(
-    "check: the Intx int4 weight takes as many bytes as the int8 one (one int8 per value): "
-    f"{stored['int4 weight-only (Intx)'] == stored['int8 weight-only']}"
-)
-print(
-    "check: the prototype int4 weight packs two values per byte: "
-    f"{stored['int4 weight-only (prototype)'] * 2 == stored['int8 weight-only']}"
+    "check: the Intx int4 weight takes as many bytes as the int8 one (one int8 per value), the "
+    "prototype's half as many (two values per byte): "
+    f"{stored['int4 weight-only (Intx)'] == stored['int8 weight-only'] == 2 * stored['int4 weight-only (prototype)']}"
 )
 
-print()
 print(
-    "FLOPs per byte of weight read: 2 x batch per weight, over the bytes per weight (scales left out)"
+    "\nFLOPs per byte of weight read: 2 x batch per weight, over the bytes per weight (scales left out)"
 )
 per_weight = {"fp32": 4, "bf16": 2, "int8": 1, "int4 packed": 0.5}
-eager_int8 = moved["int8 weight-only"] / WIDTH**2  # bytes moved per weight by the eager call above
-print(f"  {'batch':<7}" + "".join(f"{k:>13}" for k in per_weight) + f"{'eager int8':>13}")
+per_weight["eager int8"] = moved["int8 weight-only"] / WIDTH**2  # bytes the eager call above moved
+print(f"  {'batch':<7}" + "".join(f"{k:>13}" for k in per_weight))
 for batch in (1, 16, 256):
-    row = [2 * batch / b for b in [*per_weight.values(), eager_int8]]
-    print(f"  {batch:<7}" + "".join(f"{v:>13.2f}" for v in row))
+    print(f"  {batch:<7}" + "".join(f"{2 * batch / b:>13.2f}" for b in per_weight.values()))
 
-print()
 with torch.inference_mode():
     xs = torch.randn(256, WIDTH)
     reference = layer(xs)
     errors = {
-        name: ((model(xs) - reference).abs().max() / reference.abs().max()).item()
-        for name, model in models.items()
-        if name != "fp32"
+        n: ((m(xs) - reference).abs().max() / reference.abs().max()).item()
+        for n, m in models.items()
     }
+int4 = max(errors["int4 weight-only (Intx)"], errors["int4 weight-only (prototype)"])
 print(
-    "check: int8 weight-only moves no output by more than 1% of the largest fp32 output: "
-    f"{errors['int8 weight-only'] < 0.01}"
-)
-print(
-    "check: both int4 paths move no output by more than 10% of the largest fp32 output: "
-    f"{max(errors['int4 weight-only (Intx)'], errors['int4 weight-only (prototype)']) < 0.1}"
+    "\ncheck: int8 weight-only moves no output by more than 1% of the largest fp32 output, the "
+    f"int4 paths by no more than 10%: {errors['int8 weight-only'] < 0.01 and int4 < 0.1}"
 )
