@@ -1,11 +1,15 @@
-"""Latency of a 2048-wide Linear, eager, in fp32 and with torchao's int8 and int4 weight-only
-configurations, at batch 1, 16 and 256: torch.utils.benchmark, one thread, interleaved rounds,
-with the load other processes put on the machine meanwhile. what_runs.py shows what each runs."""
+"""Latency of a 2048-wide Linear, eager, in fp32 and bf16 and with torchao's int8 and int4
+weight-only configurations, at batch 1, 16 and 256, each model called on a ring of copies too large
+for the caches, so that each call reads its weight from memory: torch.utils.benchmark, one thread,
+interleaved rounds, with the load other processes put on the machine meanwhile. what_runs.py
+shows what each runs."""
 
 import copy
+import itertools
 import os
 import statistics
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -16,7 +20,7 @@ from torchao.quantization import Int8WeightOnlyConfig, IntxWeightOnlyConfig, Per
 THREADS = 1  # fixed, so that runs on different machines and builds compare like with like
 MARGIN = 0.1  # a difference in latency smaller than this is not called either way
 ROUNDS = 5
-WIDTH = 2048  # at 4096 this snippet alone took 17 s of CPU time here: past its budget
+WIDTH = 2048
 torch.set_num_threads(THREADS)
 torch.manual_seed(0)
 
@@ -86,45 +90,65 @@ print(
 )
 
 
+def last_level_cache() -> int:
+    """This machine's largest CPU cache in bytes, as Linux describes it (0 where it does not)."""
+    sizes = Path("/sys/devices/system/cpu/cpu0/cache").glob("index*/size")
+    try:
+        return max(int(size.read_text().strip().removesuffix("K")) * 1024 for size in sizes)
+    except (OSError, ValueError):  # another kernel, or no such folder
+        return 0
+
+
+CACHE = last_level_cache()
 layer = nn.Linear(WIDTH, WIDTH, bias=False)  # no bias, as in the compiled snippets
-configs = {
-    "int8 weight-only": Int8WeightOnlyConfig(),
-    "int4 weight-only (Intx)": IntxWeightOnlyConfig(
-        weight_dtype=torch.int4, granularity=PerGroup(128)
-    ),
-    "int4 weight-only (prototype)": PrototypeInt4WeightOnlyConfig(group_size=128),
-}
-models = {"fp32": layer}
-for name, config in configs.items():
-    models[name] = copy.deepcopy(layer)
+bf16 = copy.deepcopy(layer).to(torch.bfloat16)
+models = {"fp32": layer, "bf16": bf16}
+intx = IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(128))
+for name, config, source in [
+    ("int8 weight-only", Int8WeightOnlyConfig(), layer),
+    ("int4 weight-only (Intx)", intx, layer),
+    # In bf16, with bf16 inputs: with fp32 ones, ATen's int4 kernel runs a loop it does not vectorize.
+    ("int4 weight-only (prototype)", PrototypeInt4WeightOnlyConfig(group_size=128), bf16),
+]:
+    models[name] = copy.deepcopy(source)
     quantize_(models[name], config)
+# Each model as a ring of copies whose weights take twice the cache, one copy per call: by the time
+# a copy's turn comes again, the others have pushed its weight out of the caches, so each call reads
+# its weight from memory. The copies also spread where the weights land in memory, which moves a
+# memory-bound kernel's time.
+rings = {}
+for name, model in models.items():
+    stored = getattr(model.weight, "qdata", model.weight).nbytes  # a torchao weight's values
+    rings[name] = itertools.cycle(
+        [copy.deepcopy(model) for _ in range(-(-2 * (CACHE or 2**26) // stored))]
+    )
 print(
-    f"torch threads: {torch.get_num_threads()}; Linear({WIDTH}, {WIDTH}), eager; median per call, "
-    "IQR in brackets; measured on the machine that built this page"
+    f"torch threads: {torch.get_num_threads()}; Linear({WIDTH}, {WIDTH}), eager (bf16 and the prototype "
+    "int4 Linear in bf16, with bf16 inputs); median per call, IQR in brackets; measured on the "
+    "machine that built this page"
 )
-medians = {}  # fp32's, for the balance point below
+print(
+    "each model called on copies whose weights total twice the last-level cache, one copy per call; "
+    f"that cache here: ~{f'{CACHE // 2**20} MiB' if CACHE else 'not known'}"
+)
+medians = {}  # fp32's, for the ridge point below
 for batch in (1, 16, 256):
-    # The prototype's int4 kernel is timed at batch 1 only: with fp32 inputs, larger batches
-    # would take this snippet past its time budget.
-    timed = {name: m for name, m in models.items() if batch == 1 or "prototype" not in name}
     x = torch.randn(batch, WIDTH)
-    times = {name: [] for name in timed}
-    rounds = {name: [] for name in timed}  # each round's median
+    times = {name: [] for name in models}
+    rounds = {name: [] for name in models}  # each round's median
     with torch.inference_mode():
-        for round_ in range(-1, ROUNDS):  # round -1 is the warm-up
-            # Fresh copies every round: where a tensor lands in memory moves a memory-bound
-            # kernel's time, and one allocation would fix that luck for the whole run.
-            timers = {
-                name: benchmark.Timer(
-                    "m(x)", globals={"m": copy.deepcopy(m), "x": x.clone()}, num_threads=THREADS
-                )
-                for name, m in timed.items()
-            }
-            if round_ < 0:
-                for timer in timers.values():
-                    timer.timeit(1)
-                start = cpu_seconds()  # after the warm-up
-                continue
+        timers = {
+            name: benchmark.Timer(
+                "next(ring)(x)",
+                globals={"ring": ring, "x": x.to(next(models[name].parameters()).dtype)},
+                num_threads=THREADS,
+            )
+            for name, ring in rings.items()
+        }
+        for timer in timers.values():
+            timer.timeit(1)  # warm-up
+        start = cpu_seconds()
+        for round_ in range(ROUNDS):
             for name in rotated(list(timers), round_):
                 measured = timers[name].blocked_autorange(min_run_time=0.02).times
                 times[name] += measured
@@ -139,14 +163,15 @@ for batch in (1, 16, 256):
     print(f"batch {batch}:")
     for name, (q1, median, q3) in quartiles.items():
         print(f"  {name:<29}~{median * 1e3:.3f} ms  [~{q1 * 1e3:.3f}, ~{q3 * 1e3:.3f}]")
-    print("\n".join(compared(quartiles, rounds, "fp32")))
-# The roofline's ridge point, as this machine ran fp32 here: the FLOPs per second at batch 256
-# over the weight bytes per second at batch 1. Below it a kernel waits on memory.
-bandwidth = layer.weight.nbytes / medians[1]
-flops = 2 * 256 * WIDTH**2 / medians[256]
-print(f"fp32 weight bytes read per second at batch 1: ~{bandwidth / 1e9:.1f} GB/s")
-print(f"fp32 FLOPs per second at batch 256: ~{flops / 1e9:.1f} GFLOP/s")
+    in_bf16 = {name: quartiles[name] for name in ("bf16", "int4 weight-only (prototype)")}
+    print("\n".join(compared(quartiles, rounds, "fp32") + compared(in_bf16, rounds, "bf16")))
+# The roofline's ridge point, as one core ran fp32 here: the FLOPs per second at batch 256 over
+# the weight bytes per second, read from memory, at batch 1.
+bandwidth = layer.weight.nbytes / medians[1] / 1e9
+flops = 2 * 256 * WIDTH**2 / medians[256] / 1e9
+print(f"one core, fp32: weight read from memory at batch 1: ~{bandwidth:.1f} GB/s")
+print(f"one core, fp32: arithmetic at batch 256: ~{flops:.1f} GFLOP/s")
 print(
-    f"their ratio, the FLOPs per byte below which this machine waits on memory: ~{flops / bandwidth:.1f}"
+    f"their ratio, the ridge point, the FLOPs per byte below which one core waits on memory: ~{flops / bandwidth:.1f}"
 )
 print(load_line(*load))
