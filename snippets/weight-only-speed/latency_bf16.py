@@ -236,13 +236,13 @@ with torch.inference_mode():
             fast[name], output, code = compiled(
                 Ring(models[name], copies(name, batch)), inputs[name]
             )
-            if name == "fp32":  # first: the reference the others' outputs are measured from
-                reference = output
             held[name].append(constants(code) // copies(name, batch))
             calls[name].append(kernel(code))
-            errors[name].append(
-                ((output.float() - reference).abs().max() / reference.abs().max()).item()
-            )
+            if name == "fp32":  # first: the reference the others' outputs are measured from
+                reference = output
+            else:
+                change = (output.float() - reference).abs().max() / reference.abs().max()
+                errors[name].append(change.item())
         lines, per_call[batch] = timed({name: fast[name] for name in TIMED}, inputs, batch)
         report += [f"batch {batch}:", *lines]
 
