@@ -107,7 +107,8 @@ def paired(a, b):
     middle = statistics.mean(differences)
     half = stats.t.ppf(0.975, len(differences) - 1) * statistics.stdev(differences)
     half /= len(differences) ** 0.5
-    return middle, middle - half, middle + half
+    # Rounded as printed, so that every decision below reads off the printed bounds.
+    return round(middle, 2), round(middle - half, 2), round(middle + half, 2)
 
 
 print()
