@@ -20,6 +20,7 @@ os.environ.update(
 )
 
 import torch
+from scipy import stats
 
 # The trained models and predictions of churn.py (run from the repository root); its table is
 # not reprinted.
@@ -38,6 +39,23 @@ churn = {
 print("test predictions that differ from fp32's, mean over the seeds:")
 for name, value in [*churn.items(), ("another fp32 seed (10 pairs)", seeds)]:
     print(f"  {name:<30}{value:6.1f}  ({value / n:.1%})")
+
+# Paired by seed: each seed's fp32 model against its compressed model, and against the other four
+# fp32 models (the mean of their disagreements with it). Those yardsticks share pairs of models,
+# so the seeds' differences are not independent: read the interval as a guide, not an exact test.
+yardstick = [
+    statistics.mean(int((b != other).sum()) for j, other in enumerate(base) if j != i)
+    for i, b in enumerate(base)
+]
+print()
+print("changed predictions minus another fp32 seed's, paired by seed, mean and 95% interval:")
+paired = {}
+for name in ("int4 weights", "50% pruned"):
+    d = [int((p != b).sum()) - y for p, b, y in zip(predicted[name], base, yardstick, strict=True)]
+    half = stats.t.ppf(0.975, len(d) - 1) * statistics.stdev(d) / len(d) ** 0.5
+    paired[name] = low, high = statistics.mean(d) - half, statistics.mean(d) + half
+    word = "fewer" if high < 0 else "more" if low > 0 else "no difference shown"
+    print(f"  {name:<14}{statistics.mean(d):+6.1f}  [{low:+.1f}, {high:+.1f}]  {word}")
 
 # fp32's own confidence: the gap between its two most probable classes, on changed and kept examples.
 with torch.inference_mode():
@@ -85,10 +103,12 @@ print(f"moved by both int4 and pruning: {both}")
 harder = all(fp32_right[where].mean() < fp32_right[~where].mean() for where in exemplars.values())
 print()
 print(
-    f"check: int4 changes fewer predictions than another fp32 seed does: {churn['int4 weights'] < seeds}"
+    "check: int4 changes fewer predictions than another fp32 seed does, its paired interval below 0:"
+    f" {paired['int4 weights'][1] < 0}"
 )
 print(
-    f"check: pruning changes more predictions than another fp32 seed does: {churn['50% pruned'] > seeds}"
+    "check: pruning changes more predictions than another fp32 seed does, its paired interval above 0:"
+    f" {paired['50% pruned'][0] > 0}"
 )
 print(
     f"check: both change examples fp32 is less sure of, by the median gap: {all(c < k for c, k in medians.values())}"

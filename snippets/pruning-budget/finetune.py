@@ -7,6 +7,7 @@ import runpy
 import statistics
 
 import torch
+from scipy import stats
 from torch import nn
 
 # The trained models, data and helpers of sweep.py (run from the repository root); its table is not reprinted.
@@ -43,6 +44,15 @@ def cell(values):
     return f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}"
 
 
+def interval(differences):
+    """The 95% t interval of the mean of per-seed differences (paired: the seeds are shared)."""
+    half = stats.t.ppf(0.975, len(differences) - 1) * statistics.stdev(differences)
+    half /= len(differences) ** 0.5
+    return (
+        f"[{statistics.mean(differences) - half:+.2f}, {statistics.mean(differences) + half:+.2f}]"
+    )
+
+
 # The control: each unpruned model trained for the same extra epochs, so that what fine-tuning
 # recovers is not credited to training longer.
 controls = [
@@ -55,7 +65,12 @@ print(
     f"L1 per layer, then {EPOCHS} epochs with the masks in place; test accuracy %, mean ± sd over {len(controls)} seeds"
 )
 print(f"control, unpruned and trained {EPOCHS} more epochs: {cell(controls)}")
-print(f"{'amount':>6}{'pruned':>15}{'fine-tuned':>15}{'lost vs control':>17}{'zeros kept':>12}")
+print(
+    "lost vs control: each seed's control minus its fine-tuned model, mean ± sd and paired 95% interval"
+)
+print(
+    f"{'amount':>6}{'pruned':>15}{'fine-tuned':>15}{'lost vs control':>17}{'95% interval':>18}{'zeros kept':>12}"
+)
 all_kept = True
 for amount in amounts:
     before, after, kept = [], [], True
@@ -69,6 +84,8 @@ for amount in amounts:
         kept = kept and zero_weights(m) == zeros
         after.append(sweep["accuracy"](m, X_test, y_test))
     lost = [control - a for control, a in zip(controls, after, strict=True)]
-    print(f"{amount:>6.2f}{cell(before):>15}{cell(after):>15}{cell(lost):>17}{str(kept):>12}")
+    print(
+        f"{amount:>6.2f}{cell(before):>15}{cell(after):>15}{cell(lost):>17}{interval(lost):>18}{str(kept):>12}"
+    )
     all_kept = all_kept and kept
 print(f"check: training with the masks in place revived no pruned weight: {all_kept}")

@@ -4,7 +4,7 @@ import torch
 import torch.nn.utils.prune as prune
 from torch import nn
 
-# A layer that already holds exact zeros, as after ReLU-like sparsity or an earlier prune.remove.
+# A layer that already holds exact zeros, as after an earlier prune.remove or weights set to zero by hand.
 torch.manual_seed(0)
 fc = nn.Linear(10, 5)
 with torch.no_grad():

@@ -166,8 +166,7 @@ print(
 cases = [
     ("digits MLP 64-256-256-10", int8_versions(mlp(64, 256, 3, 10)), [(1, 64), (64, 64)]),
     ("MLP 2048-2048-2048", int8_versions(mlp(2048, 2048, 2, 2048)), [(1, 2048), (64, 2048)]),
-    # A realistic shape, fp32 against the classic path only: eager torchao's int8 matmul on a
-    # CPU without VNNI would take seconds per call here.
+    # A realistic shape, fp32 against the classic path only (eager torchao is not timed here).
     ("BERT-base layer, random weights", bert_versions(), [(1, 128, 768)]),
 ]
 for label, models, shapes in cases:
