@@ -3,7 +3,7 @@
 Each page is loaded once and then looked at in both colour schemes (switched by the toggle, as a
 reader does; this one prefers reduced motion) at a laptop's and a phone's width: no console
 error and no request to any other host; images and figures show; code blocks have a copy
-button; axe-core finds no serious or critical accessibility violation (light at a laptop's
+button, and no output's text lies under it; axe-core finds no serious or critical accessibility violation (light at a laptop's
 width, dark at a phone's); no output or table needs a sideways scroll; figure text is readable
 at both widths; a question page transfers at most 300 KB on first load, its hint and usual
 answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
@@ -236,6 +236,25 @@ FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
   const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
   return sizes.length ? Math.min(...sizes) : 0;
 })"""
+# The text of each snippet's output that Material's copy button (top right, over the block) lies
+# on: where a row scrolls inside the block, its hidden part counts too, since it scrolls under.
+COPY_BUTTON_COVERS = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const overlaps = (a, b) => a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+  return [...document.querySelectorAll('.md-content .highlight:has(+ details.snippet-source) pre')]
+    .flatMap(pre => {
+      const button = pre.querySelector('.md-code__nav')?.getBoundingClientRect();
+      if (!button || button.width === 0) return [];
+      const walker = document.createTreeWalker(pre.querySelector('code'), NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        if ([...range.getClientRects()].some(r => r.width > 0 && overlaps(r, button)))
+          return [pre.textContent.trim().split('\\n')[0].slice(0, 60)];
+      }
+      return [];
+    });
+}"""
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -353,8 +372,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
     visit, axe_script, outcome_memo, path, subtests, record_property
 ):
     """One load per page, then each scheme (by the toggle) at each width: no console error, no
-    request to another host, images and figures show, every code block has a copy button, axe-core
-    finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
+    request to another host, images and figures show, every code block has a copy button that
+    covers none of an output's text, axe-core finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
     question page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
     predictions work in both schemes and layouts, and its notebook page opens."""
     opened = visit(path)
@@ -415,6 +434,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             with subtests.test(screen=screen, check="figure text is readable"):
                 smallest = page.evaluate(FIGURE_TEXT)
                 assert min(smallest, default=11) >= 11, f"figure text drawn at {smallest} px"
+            with subtests.test(screen=screen, check="the copy button covers no output"):
+                assert page.evaluate(COPY_BUTTON_COVERS) == []
         if path in QUESTION_PAGES and (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="predictions"):
                 predict_and_start_again(page)
