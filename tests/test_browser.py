@@ -7,7 +7,7 @@ button, and no output's text lies under it; axe-core finds no serious or critica
 width, dark at a phone's); no output or table needs a sideways scroll; figure text is readable
 at both widths; a question page transfers at most 300 KB on first load, its hint and usual
 answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
-its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
+their buttons are of one width, and its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
 prediction have tests of their own. Every test shares its worker's one tab and starts as a
 first visit would (SiteContext). axe-core's verdict on a look is kept for the next test run
 while everything it reads of the page is the same (LOOK, serious_violations). Under CI,
@@ -255,6 +255,10 @@ COPY_BUTTON_COVERS = """() => {
       return [];
     });
 }"""
+# The widths of each prediction's buttons ("Check my prediction", "Start again"), where they differ.
+UNEQUAL_BUTTONS = """() => [...document.querySelectorAll('form.prediction')].map(
+  form => [...form.querySelectorAll('button')].map(b => Math.round(b.getBoundingClientRect().width)))
+  .filter(widths => new Set(widths).size > 1)"""
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -375,7 +379,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
     request to another host, images and figures show, every code block has a copy button that
     covers none of an output's text, axe-core finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
     question page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
-    predictions work in both schemes and layouts, and its notebook page opens."""
+    predictions work in both schemes and layouts, their buttons are of one width, and its notebook
+    page opens."""
     opened = visit(path)
     page = opened.page
     if path in QUESTION_PAGES:
@@ -436,6 +441,9 @@ def test_the_page_works_in_both_schemes_at_both_widths(
                 assert min(smallest, default=11) >= 11, f"figure text drawn at {smallest} px"
             with subtests.test(screen=screen, check="the copy button covers no output"):
                 assert page.evaluate(COPY_BUTTON_COVERS) == []
+            if path in QUESTION_PAGES:
+                with subtests.test(screen=screen, check="a prediction's buttons are of one width"):
+                    assert page.evaluate(UNEQUAL_BUTTONS) == []
         if path in QUESTION_PAGES and (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="predictions"):
                 predict_and_start_again(page)
