@@ -7,7 +7,8 @@ button, and no output's text lies under it; axe-core finds no serious or critica
 width, dark at a phone's); no output or table needs a sideways scroll; figure text is readable
 at both widths; a question page transfers at most 300 KB on first load, its hint and usual
 answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
-their buttons are of one width, and its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
+their buttons are of one width, its verdict is in the prose's type size, and its notebook page
+opens. The home page's hidden answers, the search, the 404 page and a stored
 prediction have tests of their own. Every test shares its worker's one tab and starts as a
 first visit would (SiteContext). axe-core's verdict on a look is kept for the next test run
 while everything it reads of the page is the same (LOOK, serious_violations). Under CI,
@@ -259,6 +260,16 @@ COPY_BUTTON_COVERS = """() => {
 UNEQUAL_BUTTONS = """() => [...document.querySelectorAll('form.prediction')].map(
   form => [...form.querySelectorAll('button')].map(b => Math.round(b.getBoundingClientRect().width)))
   .filter(widths => new Set(widths).size > 1)"""
+# The verdict (the box under "## Verdict") in type of another size than the page's prose: the
+# sizes of its text, and the prose's.
+VERDICT_TEXT = """() => {
+  const verdict = document.querySelector('.md-content h2#verdict + .admonition');
+  const prose = document.querySelector('.md-content .md-typeset > p');
+  if (!verdict || !prose) return null;
+  const size = e => getComputedStyle(e).fontSize;
+  const sizes = [...new Set([...verdict.querySelectorAll(':scope > p, :scope > ul > li')].map(size))];
+  return sizes.length === 1 && sizes[0] === size(prose) ? [] : [...sizes, 'prose: ' + size(prose)];
+}"""
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -379,8 +390,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
     request to another host, images and figures show, every code block has a copy button that
     covers none of an output's text, axe-core finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
     question page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
-    predictions work in both schemes and layouts, their buttons are of one width, and its notebook
-    page opens."""
+    predictions work in both schemes and layouts, their buttons are of one width, its verdict is in
+    the prose's type size, and its notebook page opens."""
     opened = visit(path)
     page = opened.page
     if path in QUESTION_PAGES:
@@ -444,6 +455,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             if path in QUESTION_PAGES:
                 with subtests.test(screen=screen, check="a prediction's buttons are of one width"):
                     assert page.evaluate(UNEQUAL_BUTTONS) == []
+                with subtests.test(screen=screen, check="the verdict's text is at the prose's size"):
+                    assert page.evaluate(VERDICT_TEXT) == []
         if path in QUESTION_PAGES and (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="predictions"):
                 predict_and_start_again(page)
