@@ -3,16 +3,17 @@
 Each page is loaded once and then looked at in both colour schemes (switched by the toggle, as a
 reader does; this one prefers reduced motion) at a laptop's and a phone's width: no console
 error and no request to any other host; images and figures show; code blocks have a copy
-button, and no output's text lies under it; axe-core finds no serious or critical accessibility violation (light at a laptop's
-width, dark at a phone's); no output or table needs a sideways scroll; figure text is readable
-at both widths; a question page transfers at most 300 KB on first load, its hint and usual
-answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
-their buttons are of one width, its verdict is in the prose's type size, and its notebook page
-opens. The home page's hidden answers, the search, the 404 page and a stored
-prediction have tests of their own. Every test shares its worker's one tab and starts as a
-first visit would (SiteContext). axe-core's verdict on a look is kept for the next test run
-while everything it reads of the page is the same (LOOK, serious_violations). Under CI,
-screenshots of every page go to artifacts/screenshots/.
+button, and no output's text lies under it; axe-core finds no serious or critical accessibility
+violation (light at a laptop's width, dark at a phone's); no output or table needs a sideways
+scroll; no heading or table breaks a word that would fit on a line; figure text is readable at
+both widths; a question page transfers at most 300 KB on first load, its hint and usual answer
+stay closed until clicked, its predictions work (in the same two looks as axe-core) and their
+buttons are of one width, its verdict is in the prose's type size, and its notebook page opens.
+The home page's hidden answers, the search, the 404 page and a stored prediction have tests of
+their own. Every test shares its worker's one tab and starts as a first visit would
+(SiteContext). axe-core's verdict on a look is kept for the next test run while everything it
+reads of the page is the same (LOOK, serious_violations). Under CI, screenshots of every page go
+to artifacts/screenshots/.
 """
 
 import json
@@ -270,6 +271,33 @@ VERDICT_TEXT = """() => {
   const sizes = [...new Set([...verdict.querySelectorAll(':scope > p, :scope > ul > li')].map(size))];
   return sizes.length === 1 && sizes[0] === size(prose) ? [] : [...sizes, 'prose: ' + size(prose)];
 }"""
+# Words broken across two lines in a heading or a prose table's cell, where the word alone would
+# fit on one line (a long name breaks between its words: compression_answers.line_breaks). A word
+# is a run of letters and digits, or a CamelCase word of a name; a hyphenated one counts too.
+MID_WORD_BREAKS = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const column = document.querySelector('.md-content__inner')?.clientWidth ?? innerWidth;
+  const found = [];
+  const boxes = document.querySelectorAll(
+    '.md-content :is(h1, h2, h3, h4, h5, h6), .md-content table:not([class]) :is(td, th)');
+  for (const box of boxes) {
+    const room = box.matches('td, th') ? column : box.clientWidth;
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/\\p{Lu}+(?!\\p{Ll})|\\p{Lu}?[\\p{Ll}\\p{N}]+/gu)) {
+        if (word[0].length < 2) continue;
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const rects = [...range.getClientRects()].filter(r => r.width > 0);
+        const width = rects.reduce((sum, r) => sum + r.width, 0);
+        if (new Set(rects.map(r => Math.round(r.top))).size > 1 && width <= room)
+          found.push(`${box.tagName}: ${word[0]} in ${node.data.trim().slice(0, 60)}`);
+      }
+    }
+  }
+  return found;
+}"""
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -388,10 +416,11 @@ def test_the_page_works_in_both_schemes_at_both_widths(
 ):
     """One load per page, then each scheme (by the toggle) at each width: no console error, no
     request to another host, images and figures show, every code block has a copy button that
-    covers none of an output's text, axe-core finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
-    question page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
-    predictions work in both schemes and layouts, their buttons are of one width, its verdict is in
-    the prose's type size, and its notebook page opens."""
+    covers none of an output's text, axe-core finds nothing serious, no output or table needs a
+    sideways scroll, no heading or table breaks inside a word, figure text is readable; a question
+    page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
+    predictions work in both schemes and layouts, their buttons are of one width, its verdict is
+    in the prose's type size, and its notebook page opens."""
     opened = visit(path)
     page = opened.page
     if path in QUESTION_PAGES:
@@ -452,10 +481,14 @@ def test_the_page_works_in_both_schemes_at_both_widths(
                 assert min(smallest, default=11) >= 11, f"figure text drawn at {smallest} px"
             with subtests.test(screen=screen, check="the copy button covers no output"):
                 assert page.evaluate(COPY_BUTTON_COVERS) == []
+            with subtests.test(screen=screen, check="no word breaks in a heading or a table"):
+                assert page.evaluate(MID_WORD_BREAKS) == []
             if path in QUESTION_PAGES:
                 with subtests.test(screen=screen, check="a prediction's buttons are of one width"):
                     assert page.evaluate(UNEQUAL_BUTTONS) == []
-                with subtests.test(screen=screen, check="the verdict's text is at the prose's size"):
+                with subtests.test(
+                    screen=screen, check="the verdict's text is at the prose's size"
+                ):
                     assert page.evaluate(VERDICT_TEXT) == []
         if path in QUESTION_PAGES and (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="predictions"):
