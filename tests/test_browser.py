@@ -6,14 +6,14 @@ error and no request to any other host; images and figures show; code blocks hav
 button, and no output's text lies under it; axe-core finds no serious or critical accessibility
 violation (light at a laptop's width, dark at a phone's); no output or table needs a sideways
 scroll; no heading or table breaks a word that would fit on a line; figure text is readable at
-both widths; a question page transfers at most 300 KB on first load, its hint and usual answer
-stay closed until clicked, its predictions work (in the same two looks as axe-core) and their
-buttons are of one width, its verdict is in the prose's type size, and its notebook page opens.
-The home page's hidden answers, the search, the 404 page and a stored prediction have tests of
-their own. Every test shares its worker's one tab and starts as a first visit would
-(SiteContext). axe-core's verdict on a look is kept for the next test run while everything it
-reads of the page is the same (LOOK, serious_violations). Under CI, screenshots of every page go
-to artifacts/screenshots/.
+both widths, and a figure's legend lies clear of its curves; a question page transfers at most
+300 KB on first load, its hint and usual answer stay closed until clicked, its predictions work
+(in the same two looks as axe-core) and their buttons are of one width, its verdict is in the
+prose's type size, and its notebook page opens. The home page's hidden answers, the search, the
+404 page and a stored prediction have tests of their own. Every test shares its worker's one tab
+and starts as a first visit would (SiteContext). axe-core's verdict on a look is kept for the
+next test run while everything it reads of the page is the same (LOOK, serious_violations).
+Under CI, screenshots of every page go to artifacts/screenshots/.
 """
 
 import json
@@ -298,6 +298,37 @@ MID_WORD_BREAKS = """() => {
   }
   return found;
 }"""
+# A figure's legend over what it plots (matplotlib's SVG: the axes' curves, their markers and
+# their bands, the direct children of the axes group), within the axes, where nothing is clipped:
+# points along each curve and band outline, each marker's box, and a grid of points of the legend
+# inside a band.
+LEGEND_COVERS = """() => [...document.querySelectorAll('svg.plot')].flatMap(svg => {
+  const legend = svg.querySelector('g[id^="legend"]')?.getBoundingClientRect();
+  const axes = svg.querySelector('g[id^="axes"]');
+  if (!legend || !axes) return [];
+  const area = axes.querySelector(':scope > g[id^="patch"]').getBoundingClientRect();
+  const inside = (x, y, r) => x > r.left && x < r.right && y > r.top && y < r.bottom;
+  const covered = (x, y) => inside(x, y, legend) && inside(x, y, area);
+  const plotted = [...axes.children].filter(g => /^line2d|PolyCollection/.test(g.id));
+  return plotted.filter(group => {
+    for (const path of group.querySelectorAll('path')) {
+      const screen = path.getScreenCTM();
+      for (let at = 0; at <= path.getTotalLength(); at += 1) {
+        const point = path.getPointAtLength(at).matrixTransform(screen);
+        if (covered(point.x, point.y)) return true;
+      }
+      if (!/PolyCollection/.test(group.id)) continue;
+      for (let x = legend.left; x < legend.right; x += 2)
+        for (let y = legend.top; y < legend.bottom; y += 2)
+          if (covered(x, y) && path.isPointInFill(new DOMPoint(x, y).matrixTransform(screen.inverse())))
+            return true;
+    }
+    return [...group.querySelectorAll('use')].some(marker => {
+      const r = marker.getBoundingClientRect();
+      return covered((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    });
+  }).map(group => `${svg.getAttribute('aria-label').slice(0, 40)}: ${group.id}`);
+})"""
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -417,10 +448,10 @@ def test_the_page_works_in_both_schemes_at_both_widths(
     """One load per page, then each scheme (by the toggle) at each width: no console error, no
     request to another host, images and figures show, every code block has a copy button that
     covers none of an output's text, axe-core finds nothing serious, no output or table needs a
-    sideways scroll, no heading or table breaks inside a word, figure text is readable; a question
-    page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
-    predictions work in both schemes and layouts, their buttons are of one width, its verdict is
-    in the prose's type size, and its notebook page opens."""
+    sideways scroll, no heading or table breaks inside a word, figure text is readable and its
+    legend clear of its curves; a question page weighs at most 300 KB, its hint and usual answer
+    stay closed until clicked, its predictions work in both schemes and layouts, their buttons
+    are of one width, its verdict is in the prose's type size, and its notebook page opens."""
     opened = visit(path)
     page = opened.page
     if path in QUESTION_PAGES:
@@ -479,6 +510,8 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             with subtests.test(screen=screen, check="figure text is readable"):
                 smallest = page.evaluate(FIGURE_TEXT)
                 assert min(smallest, default=11) >= 11, f"figure text drawn at {smallest} px"
+            with subtests.test(screen=screen, check="a figure's legend is clear of its curves"):
+                assert page.evaluate(LEGEND_COVERS) == []
             with subtests.test(screen=screen, check="the copy button covers no output"):
                 assert page.evaluate(COPY_BUTTON_COVERS) == []
             with subtests.test(screen=screen, check="no word breaks in a heading or a table"):
