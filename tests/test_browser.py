@@ -654,6 +654,18 @@ def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visi
     assert opened.errors == []
 
 
+def test_the_api_index_breaks_no_word_and_fits_a_phone(visit):
+    """The generated API index (which the page test does not visit): its tables of long names
+    break them between their words only, at a laptop's width and at a phone's, without a
+    sideways scroll."""
+    page = visit("api-index/").page
+    for screen in ("laptop", "phone"):
+        page.set_viewport_size(VIEWPORTS[screen])
+        assert page.locator(".md-content table").count() >= 2
+        assert page.evaluate(MID_WORD_BREAKS) == [], screen
+        assert page.evaluate(SIDEWAYS) == [], screen
+
+
 def test_searching_typeerror_finds_the_missing_bias_page(visit):
     page = visit("").page
     page.locator("input.md-search__input").click()
