@@ -3,15 +3,17 @@
 Each page is loaded once and then looked at in both colour schemes (switched by the toggle, as a
 reader does; this one prefers reduced motion) at a laptop's and a phone's width: no console
 error and no request to any other host; images and figures show; code blocks have a copy
-button; axe-core finds no serious or critical accessibility violation (light at a laptop's
-width, dark at a phone's); no output or table needs a sideways scroll; figure text is readable
-at both widths; a question page transfers at most 300 KB on first load, its hint and usual
-answer stay closed until clicked, its predictions work (in the same two looks as axe-core) and
-its notebook page opens. The home page's hidden answers, the search, the 404 page and a stored
-prediction have tests of their own. Every test shares its worker's one tab and starts as a
-first visit would (SiteContext). axe-core's verdict on a look is kept for the next test run
-while everything it reads of the page is the same (LOOK, serious_violations). Under CI,
-screenshots of every page go to artifacts/screenshots/.
+button, and no output's text lies under it; axe-core finds no serious or critical accessibility
+violation (light at a laptop's width, dark at a phone's); no output or table needs a sideways
+scroll; no heading or table breaks a word that would fit on a line; figure text is readable at
+both widths, and a figure's legend lies clear of its curves; a question page transfers at most
+300 KB on first load, its hint and usual answer stay closed until clicked, its predictions work
+(in the same two looks as axe-core) and their buttons are of one width, its verdict is in the
+prose's type size, and its notebook page opens. The home page's hidden answers, the search, the
+404 page and a stored prediction have tests of their own. Every test shares its worker's one tab
+and starts as a first visit would (SiteContext). axe-core's verdict on a look is kept for the
+next test run while everything it reads of the page is the same (LOOK, serious_violations).
+Under CI, screenshots of every page go to artifacts/screenshots/.
 """
 
 import json
@@ -236,6 +238,97 @@ FIGURE_TEXT = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
   const sizes = [...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
   return sizes.length ? Math.min(...sizes) : 0;
 })"""
+# The text of each snippet's output that Material's copy button (top right, over the block) lies
+# on: where a row scrolls inside the block, its hidden part counts too, since it scrolls under.
+COPY_BUTTON_COVERS = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const overlaps = (a, b) => a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+  return [...document.querySelectorAll('.md-content .highlight:has(+ details.snippet-source) pre')]
+    .flatMap(pre => {
+      const button = pre.querySelector('.md-code__nav')?.getBoundingClientRect();
+      if (!button || button.width === 0) return [];
+      const walker = document.createTreeWalker(pre.querySelector('code'), NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        if ([...range.getClientRects()].some(r => r.width > 0 && overlaps(r, button)))
+          return [pre.textContent.trim().split('\\n')[0].slice(0, 60)];
+      }
+      return [];
+    });
+}"""
+# The widths of each prediction's buttons ("Check my prediction", "Start again"), where they differ.
+UNEQUAL_BUTTONS = """() => [...document.querySelectorAll('form.prediction')].map(
+  form => [...form.querySelectorAll('button')].map(b => Math.round(b.getBoundingClientRect().width)))
+  .filter(widths => new Set(widths).size > 1)"""
+# The verdict (the box under "## Verdict") in type of another size than the page's prose: the
+# sizes of its text, and the prose's.
+VERDICT_TEXT = """() => {
+  const verdict = document.querySelector('.md-content h2#verdict + .admonition');
+  const prose = document.querySelector('.md-content .md-typeset > p');
+  if (!verdict || !prose) return null;
+  const size = e => getComputedStyle(e).fontSize;
+  const sizes = [...new Set([...verdict.querySelectorAll(':scope > p, :scope > ul > li')].map(size))];
+  return sizes.length === 1 && sizes[0] === size(prose) ? [] : [...sizes, 'prose: ' + size(prose)];
+}"""
+# Words broken across two lines in a heading or a prose table's cell, where the word alone would
+# fit on one line (a long name breaks between its words: compression_answers.line_breaks). A word
+# is a run of letters and digits, or a CamelCase word of a name; a hyphenated one counts too.
+MID_WORD_BREAKS = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  const column = document.querySelector('.md-content__inner')?.clientWidth ?? innerWidth;
+  const found = [];
+  const boxes = document.querySelectorAll(
+    '.md-content :is(h1, h2, h3, h4, h5, h6), .md-content table:not([class]) :is(td, th)');
+  for (const box of boxes) {
+    const room = box.matches('td, th') ? column : box.clientWidth;
+    const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/\\p{Lu}+(?!\\p{Ll})|\\p{Lu}?[\\p{Ll}\\p{N}]+/gu)) {
+        if (word[0].length < 2) continue;
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const rects = [...range.getClientRects()].filter(r => r.width > 0);
+        const width = rects.reduce((sum, r) => sum + r.width, 0);
+        if (new Set(rects.map(r => Math.round(r.top))).size > 1 && width <= room)
+          found.push(`${box.tagName}: ${word[0]} in ${node.data.trim().slice(0, 60)}`);
+      }
+    }
+  }
+  return found;
+}"""
+# A figure's legend over what it plots (matplotlib's SVG: the axes' curves, their markers and
+# their bands, the direct children of the axes group), within the axes, where nothing is clipped:
+# points along each curve and band outline, each marker's box, and a grid of points of the legend
+# inside a band.
+LEGEND_COVERS = """() => [...document.querySelectorAll('svg.plot')].flatMap(svg => {
+  const legend = svg.querySelector('g[id^="legend"]')?.getBoundingClientRect();
+  const axes = svg.querySelector('g[id^="axes"]');
+  if (!legend || !axes) return [];
+  const area = axes.querySelector(':scope > g[id^="patch"]').getBoundingClientRect();
+  const inside = (x, y, r) => x > r.left && x < r.right && y > r.top && y < r.bottom;
+  const covered = (x, y) => inside(x, y, legend) && inside(x, y, area);
+  const plotted = [...axes.children].filter(g => /^line2d|PolyCollection/.test(g.id));
+  return plotted.filter(group => {
+    for (const path of group.querySelectorAll('path')) {
+      const screen = path.getScreenCTM();
+      for (let at = 0; at <= path.getTotalLength(); at += 1) {
+        const point = path.getPointAtLength(at).matrixTransform(screen);
+        if (covered(point.x, point.y)) return true;
+      }
+      if (!/PolyCollection/.test(group.id)) continue;
+      for (let x = legend.left; x < legend.right; x += 2)
+        for (let y = legend.top; y < legend.bottom; y += 2)
+          if (covered(x, y) && path.isPointInFill(new DOMPoint(x, y).matrixTransform(screen.inverse())))
+            return true;
+    }
+    return [...group.querySelectorAll('use')].some(marker => {
+      const r = marker.getBoundingClientRect();
+      return covered((r.left + r.right) / 2, (r.top + r.bottom) / 2);
+    });
+  }).map(group => `${svg.getAttribute('aria-label').slice(0, 40)}: ${group.id}`);
+})"""
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 # Every scheme at every width, in the order that needs one toggle. axe-core and the predictions
 # look at each scheme and each layout once (the phone's has the navigation drawer): axe costs
@@ -353,10 +446,12 @@ def test_the_page_works_in_both_schemes_at_both_widths(
     visit, axe_script, outcome_memo, path, subtests, record_property
 ):
     """One load per page, then each scheme (by the toggle) at each width: no console error, no
-    request to another host, images and figures show, every code block has a copy button, axe-core
-    finds nothing serious, no output or table needs a sideways scroll, figure text is readable; a
-    question page weighs at most 300 KB, its hint and usual answer stay closed until clicked, its
-    predictions work in both schemes and layouts, and its notebook page opens."""
+    request to another host, images and figures show, every code block has a copy button that
+    covers none of an output's text, axe-core finds nothing serious, no output or table needs a
+    sideways scroll, no heading or table breaks inside a word, figure text is readable and its
+    legend clear of its curves; a question page weighs at most 300 KB, its hint and usual answer
+    stay closed until clicked, its predictions work in both schemes and layouts, their buttons
+    are of one width, its verdict is in the prose's type size, and its notebook page opens."""
     opened = visit(path)
     page = opened.page
     if path in QUESTION_PAGES:
@@ -415,6 +510,19 @@ def test_the_page_works_in_both_schemes_at_both_widths(
             with subtests.test(screen=screen, check="figure text is readable"):
                 smallest = page.evaluate(FIGURE_TEXT)
                 assert min(smallest, default=11) >= 11, f"figure text drawn at {smallest} px"
+            with subtests.test(screen=screen, check="a figure's legend is clear of its curves"):
+                assert page.evaluate(LEGEND_COVERS) == []
+            with subtests.test(screen=screen, check="the copy button covers no output"):
+                assert page.evaluate(COPY_BUTTON_COVERS) == []
+            with subtests.test(screen=screen, check="no word breaks in a heading or a table"):
+                assert page.evaluate(MID_WORD_BREAKS) == []
+            if path in QUESTION_PAGES:
+                with subtests.test(screen=screen, check="a prediction's buttons are of one width"):
+                    assert page.evaluate(UNEQUAL_BUTTONS) == []
+                with subtests.test(
+                    screen=screen, check="the verdict's text is at the prose's size"
+                ):
+                    assert page.evaluate(VERDICT_TEXT) == []
         if path in QUESTION_PAGES and (scheme, screen) in AXE_LOOKS:
             with subtests.test(scheme=scheme, screen=screen, check="predictions"):
                 predict_and_start_again(page)
@@ -544,6 +652,18 @@ def test_a_prediction_is_checked_only_when_asked_can_be_changed_and_is_kept(visi
     page.reload()
     assert page.locator("form.prediction").first.locator("input:checked").count() == 0
     assert opened.errors == []
+
+
+def test_the_api_index_breaks_no_word_and_fits_a_phone(visit):
+    """The generated API index (which the page test does not visit): its tables of long names
+    break them between their words only, at a laptop's width and at a phone's, without a
+    sideways scroll."""
+    page = visit("api-index/").page
+    for screen in ("laptop", "phone"):
+        page.set_viewport_size(VIEWPORTS[screen])
+        assert page.locator(".md-content table").count() >= 2
+        assert page.evaluate(MID_WORD_BREAKS) == [], screen
+        assert page.evaluate(SIDEWAYS) == [], screen
 
 
 def test_searching_typeerror_finds_the_missing_bias_page(visit):

@@ -96,7 +96,7 @@ def test_the_rendered_verdict_and_the_marked_choice_are_the_decided_ones():
         decided,
         [],
     )
-    assert '!!! warning "The usual answer holds, with a caveat"\n    Decided by' in rendered
+    assert '!!! warning verdict "The usual answer holds, with a caveat"\n    Decided by' in rendered
     assert "    - `caveat`: c: **True** (`snippets/x/y.py`)" in rendered
     assert "    Prose." in rendered
     with_answer = pages.render_verdict(PAGE, decided, [], [("20", "snippets/x/y.py")] * 2)

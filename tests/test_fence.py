@@ -117,3 +117,49 @@ def test_rows_are_marked_in_markdown_execs_markup_without_being_escaped():
     # markdown-exec hands the fence Markup; the test builds the same from a fixed string.
     kept = table_rows_kept(Markup(text_result("a    b", "c    d")))  # noqa: S704
     assert kept.count(ROW) == 2 and "&lt;span" not in kept
+
+
+def indexed(html: str) -> str:
+    """What Material's search plugin indexes of this markup: its parser's text, as the build's
+    search_index.json holds it."""
+    from material.plugins.search.plugin import Parser
+
+    parser = Parser()
+    parser.feed(f'<h2 id="evidence">The evidence</h2>\n{html}\n<p>After the output.</p>')
+    parser.close()
+    return "".join(text for section in parser.data for text in section.text)
+
+
+def test_search_leaves_an_output_out_but_the_exceptions_it_names():
+    from compression_answers.fence import out_of_search, table_rows_kept
+
+    output = text_result(
+        "name=&#39;bias&#39;: TypeError: ones_like(): argument must be Tensor, not NoneType",
+        "after:  parameters [&#39;weight&#39;, &#39;bias_orig&#39;]",
+        "UserWarning: a warning, printed    2",
+        "sparsity    dense    CSR",
+        "claim: pruning a bias that is None raises ValueError: False",
+    )
+    marked = out_of_search(table_rows_kept(output))
+    index = indexed(marked)
+    assert "TypeError: ones_like()" in index and "name='bias'" in index
+    assert "UserWarning: a warning" in index, "a table row that names a warning is searchable"
+    assert "raises ValueError: False" in index, "a line that names an exception is searchable"
+    assert "bias_orig" not in index and "sparsity" not in index, "the output is indexed"
+    assert "After the output." in index, "the search stops indexing after the output"
+    assert "snippet-row" not in marked.split("</p>")[0], "a row's mark is kept in the paragraph"
+    # The block itself is unchanged for the reader: the same lines, rows and markup.
+    assert marked.endswith(table_rows_kept(output).removeprefix('<div class="highlight">'))
+
+
+def test_an_output_that_names_no_exception_leaves_nothing_to_search():
+    from compression_answers.fence import out_of_search
+
+    output = text_result("digits: 1078 training, 359 validation", "accuracy 93.89%")
+    marked = out_of_search(output)
+    nothing = "<p>After the output.</p>"
+    assert "<p " not in marked and indexed(marked).strip() == nothing
+    figure = '<svg class="plot" role="img"><g><text>0.5</text></g></svg>'
+    wrapped = out_of_search(figure)
+    assert figure in wrapped and indexed(wrapped).strip() == nothing
+    assert out_of_search("") == ""

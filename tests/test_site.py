@@ -2,7 +2,9 @@
 `python <snippet>` prints in this run (test_snippets.py compares that with the recording)."""
 
 import functools
+import json
 import re
+from html import escape
 from pathlib import Path
 
 import nbformat
@@ -21,6 +23,7 @@ from snippet_outputs import (
 )
 
 from compression_answers import versions
+from compression_answers.fence import EXCEPTION_NAME
 from compression_answers.notebooks import (
     notebook_download,
     notebook_for,
@@ -279,3 +282,24 @@ def test_a_question_pages_description_and_preview_are_its_short_answer(built_sit
         assert soup.find("meta", property="og:title")["content"].endswith(
             "Compression answers, executed"
         )
+
+
+def test_the_search_leaves_outputs_out_but_finds_the_exceptions_they_print(built_site):
+    """What the search finds and previews (search_index.json, written by Material's plugin) holds
+    no snippet's output, a table of numbers being no way to find a page, but each printed line
+    that names an exception or a warning: a page is found by the error it shows."""
+    index = json.loads((built_site / "search/search_index.json").read_text(encoding="utf-8"))
+    outputs = 0
+    for page in sorted(DOCS.rglob("*.md")):
+        url = site_file(page.relative_to(DOCS)).url.removeprefix("./")
+        text = "".join(d["text"] for d in index["docs"] if d["location"].split("#")[0] == url)
+        html = (built_site / site_file(page.relative_to(DOCS)).dest_uri).read_text("utf-8")
+        for block in BeautifulSoup(html, "html.parser").select(".snippet-run > div.highlight"):
+            outputs += 1
+            lines = block.code.get_text().strip("\n").split("\n")
+            first = "<pre><code>" + escape(lines[0], quote=False)
+            assert first not in text, f"{page.name}: the search indexes the output {lines[0]!r}"
+            for line in lines:
+                if EXCEPTION_NAME.search(line):
+                    assert escape(line, quote=False) in text, f"{page.name}: {line!r} not found"
+    assert outputs, "no output found on any page"

@@ -11,6 +11,10 @@ package's runner, with its cache and time limit, under MkDocs and Zensical alike
   what the run shows before the set-up, and the file to copy stays named.
 - A table the snippet prints keeps its rows on one line (the block scrolls inside itself on a
   narrow screen), decided from the output: lines with column gaps, two or more of them.
+- The site's search leaves an output out (its index, and so its results and previews: a table of
+  numbers is no way to find a page), but for the lines that name an exception or a warning, which
+  stay searchable in a hidden paragraph before it: a page is found by the error it shows. Decided
+  from the output.
 - A snippet that fails is markdown-exec's `ExecutionError`: its traceback is shown in place and
   logged as a warning, which fails a strict build. Anything else that goes wrong here raises
   `SuperFencesException`, the one exception superfences does not swallow: the build stops.
@@ -59,12 +63,43 @@ def table_rows_kept(result: str) -> str:
     return result[: start + len("<code>")] + body + result[end:]
 
 
+# The name of an exception or a warning, as a run prints it: `TypeError: ...`, `UserWarning`.
+EXCEPTION_NAME = re.compile(r"\b[A-Z]\w*(?:Error|Exception|Warning)\b")
+# Material's search plugin leaves an element with this attribute, and all inside it, out of its
+# index. Its parser knows elements by their tag alone: the first end tag of the same name inside
+# the element ends the exclusion, so it marks a block that holds no nested element of its kind.
+SEARCH_EXCLUDE = "data-search-exclude"
+TEXT_RESULT = '<div class="highlight">'
+
+
+def out_of_search(result: str) -> str:
+    """The result marked for the site's search to leave out, after a hidden paragraph with the
+    lines it prints that name an exception or a warning (none, when none does): the search finds
+    a page by the error it shows, and not by its tables of numbers. A text result is pygments'
+    one block, with no nested <div>; a figure is wrapped in one. Decided from the output."""
+    result = str(result)  # markdown-exec's Markup would escape what is joined to it
+    if not result.strip():
+        return result
+    if not result.startswith(TEXT_RESULT):
+        return f"<div {SEARCH_EXCLUDE}>\n{result}\n</div>"
+    start, end = result.find("<code>"), result.rfind("</code>")
+    lines = result[start + len("<code>") : end].split("\n") if 0 <= start < end else []
+    plain = [re.sub(r"<[^>]*>", "", line) for line in lines]  # a table row's mark taken off
+    named = [line for line in plain if EXCEPTION_NAME.search(html_module.unescape(line))]
+    marked = f'<div class="highlight" {SEARCH_EXCLUDE}>' + result[len(TEXT_RESULT) :]
+    if not named:
+        return marked
+    found = "\n".join(named)  # escaped, as the block holds them
+    return f'<p class="snippet-exceptions" hidden>{found}</p>\n{marked}'
+
+
 def results_first(rendered: str, title: str) -> str:
     """markdown-exec's source-then-result as the result, then the source collapsed under its path."""
     if not rendered.startswith(SOURCE_BLOCK) or SOURCE_END not in rendered:
         return rendered  # no source shown: nothing to move
     end = rendered.index(SOURCE_END) + len(SOURCE_END)
-    source, result = rendered[:end], table_rows_kept(rendered[end:].strip("\n"))
+    source = rendered[:end]
+    result = out_of_search(table_rows_kept(rendered[end:].strip("\n")))
     summary = f"The code: <code>{html_module.escape(title)}</code>"
     # One block: a result that starts inline (a figure's <svg>) must not be wrapped in a <p>.
     return (

@@ -76,7 +76,9 @@ def render_verdict(
     lines that decide it: the verdict states the figures the runs printed. `built` names the
     versions and the date of the build whose runs decided it."""
     declared = declared_verdict(markdown)
-    header = f'!!! {ADMONITION[decided.name]} "{TITLE[decided.name]}"\n'
+    # The admonition's colour is the verdict's; its class `verdict` sets its text at the size of
+    # the prose around it (docs/stylesheets/extra.css), not at an admonition's smaller one.
+    header = f'!!! {ADMONITION[decided.name]} verdict "{TITLE[decided.name]}"\n'
     rest = markdown[declared.end() + 1 :]
     when = f"\n    Decided by this build's runs: {built}.\n" if built else ""
     return (

@@ -38,6 +38,7 @@ from mkdocs.utils import get_relative_url
 
 from compression_answers import (
     api_index,
+    line_breaks,
     notebook_pages,
     notebooks,
     page_rules,
@@ -269,7 +270,8 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         # (Set here: the page's meta is read from its source after on_pre_page.)
         if page.file.src_uri.startswith(f"{notebooks.NOTEBOOKS}/"):
             page.meta["search"] = {"exclude": True}
-        return html
+        # A long name in a heading or a table breaks between its words, never inside one.
+        return line_breaks.names_breakable(html)
 
     def on_post_page(self, output, *, page, config):
         """A notebook's page: a header that leads back to its question, and mkdocs-jupyter's

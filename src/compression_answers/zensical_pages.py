@@ -3,8 +3,9 @@
 `mkdocs.yml` names it under `markdown_extensions`. Under Zensical, each page's Markdown carries
 Zensical's rendering context (the page's path among the docs), and this extension hands the
 page to `page_transform.render` before any other preprocessor reads it: the same verdicts,
-predictions, home table and notes on other torch versions as the MkDocs plugin writes. Under
-MkDocs there is no such context and it changes nothing: the plugin has done the work.
+predictions, home table and notes on other torch versions as the MkDocs plugin writes, and the
+page's HTML gets the same places to break a long name (line_breaks). Under MkDocs there is no
+such context and it changes nothing: the plugin has done the work.
 
 Zensical makes a new Markdown object for every page, so what a page's rendering needs of the
 whole site (each page's decision, the other versions' outputs) is kept per project here.
@@ -17,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from markdown import Extension, Markdown
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from compression_answers import api_index, notebooks, page_transform, runs, versions
+from compression_answers import api_index, line_breaks, notebooks, page_transform, runs, versions
 
 log = logging.getLogger(__name__)
 CONTEXT = "rendering_context"  # the preprocessor Zensical registers with the page being rendered
@@ -65,9 +67,21 @@ class PagePreprocessor(Preprocessor):
         return markdown.split("\n")
 
 
+class LineBreaksPostprocessor(Postprocessor):
+    """What the plugin does to a page's HTML: a long name in a heading or a table breaks between
+    its words (line_breaks)."""
+
+    def run(self, text: str) -> str:
+        if CONTEXT not in self.md.preprocessors:
+            return text  # MkDocs: its plugin does it
+        return line_breaks.names_breakable(text)
+
+
 class PagesExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:
         md.preprocessors.register(PagePreprocessor(md), "compression_answers_pages", PRIORITY)
+        # After the raw HTML (the predictions' forms, the fence's blocks) is put back (priority 30).
+        md.postprocessors.register(LineBreaksPostprocessor(md), "compression_answers_breaks", 5)
 
 
 def makeExtension(**kwargs) -> PagesExtension:
