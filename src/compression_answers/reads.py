@@ -17,9 +17,12 @@ is seen as it happens, through any path into the scratch copy.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import struct
 from pathlib import Path
+
+from compression_answers.disposal import dispose
 
 IN_MODIFY = 0x00000002
 IN_ATTRIB = 0x00000004
@@ -112,7 +115,7 @@ class ScratchWatch:
         """Stop watching (before the runner reads the files itself, to hash them)."""
         if self._fd >= 0:
             self._drain()
-            os.close(self._fd)
+            dispose(functools.partial(os.close, self._fd))  # slow, and no longer read
             self._fd = -1
 
     def __exit__(self, *exc_info) -> None:

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compression_answers.disposal import dispose
 from compression_answers.reads import ScratchWatch
 from compression_answers.settings import OUTPUT_LIMIT_BYTES
 
@@ -572,8 +573,9 @@ def run_snippet(
         return Ran(text, read, seconds, watch.complete, report.get("seal", ""), code)
     finally:
         watch.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
-        shutil.rmtree(private, ignore_errors=True)
+        # Off the run's path: the next snippet need not wait for the kernel to unlink a tree.
+        for folder in (scratch, private):
+            dispose(functools.partial(shutil.rmtree, folder, ignore_errors=True))
         if own_server:
             server.close()
 

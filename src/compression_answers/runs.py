@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from compression_answers import disposal
 from compression_answers import settings as settings_module
 from compression_answers.cache import Cache, environment, key
 from compression_answers.fork_server import ForkServer
@@ -247,6 +248,7 @@ class Runs:
 
         def remove() -> None:
             self.pool.shutdown(wait=True)
+            disposal.settle()  # the runs' own folders first: they are linked from these
             for folder in folders:
                 shutil.rmtree(folder, ignore_errors=True)
 
