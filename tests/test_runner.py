@@ -25,7 +25,7 @@ from compression_answers.runner import (
     text_of,
     traceback_only,
 )
-from compression_answers.seal import SEALED
+from compression_answers.seal import OVERLAID, SEALED
 
 SNIPPET = "snippets/sample/count.py"
 
@@ -158,18 +158,46 @@ def test_a_snippet_that_changes_the_project_fails_and_the_checkout_is_untouched(
     fails(project, code, f"{SNIPPET} changed the project it ran in: {change}")
 
 
-def test_a_write_through_a_builds_linked_copy_is_caught_and_the_checkout_is_untouched(project):
+@pytest.mark.parametrize(
+    "copy_name",
+    ["build-", "build-a,b-"],  # an overlay's options cannot name a comma: the linked copy, then
+    ids=["an overlay", "a linked copy"],
+)
+def test_a_write_through_a_builds_copy_is_caught_and_neither_copy_nor_checkout_changes(
+    project, copy_name
+):
     (project / SNIPPET).write_text("open('docs/index.md', 'w').write('overwritten')\nprint(1)\n")
     before = tree(project)
-    pristine = scratch_copy(project, prefix="build-")
+    pristine = scratch_copy(project, prefix=copy_name)
     try:
         with pytest.raises(
             SnippetFailed, match="changed the project it ran in: changed docs/index.md"
         ):
             run_snippet(SNIPPET, project, 30, pristine=pristine)
+        if copy_name == "build-":  # the overlay keeps the write in the run's own layer
+            assert tree(pristine) == before
     finally:
         shutil.rmtree(pristine)
     assert tree(project) == before
+
+
+def test_a_run_sees_the_project_through_an_overlay_where_the_kernel_allows_one(project):
+    """The run's cost does not grow with the project: it sees the build's copy through an
+    overlay, nothing linked file by file; where the kernel refuses one, a linked copy, named."""
+    (project / SNIPPET).write_text("import os\nprint(sorted(os.listdir('docs')))\n")
+    pristine = scratch_copy(project, prefix="build-")
+    unnameable = scratch_copy(project, prefix="build-a,b-")
+    try:
+        ran = run_snippet(SNIPPET, project, 30, pristine=pristine)
+        refused = run_snippet(SNIPPET, project, 30, pristine=unnameable)
+    finally:
+        shutil.rmtree(pristine)
+        shutil.rmtree(unnameable)
+    assert ran.output == refused.output == "['index.md']\n"
+    assert "linked copy" in refused.view and "refused an overlay" in refused.view
+    if ran.seal != SEALED:
+        pytest.skip(f"the kernel refuses namespaces here: {ran.seal}")
+    assert ran.view == OVERLAID
 
 
 def test_a_snippet_outside_the_project_is_refused(project, tmp_path_factory):

@@ -1,8 +1,9 @@
 """What a finished run leaves to undo (its scratch folders, its kernel watch), undone off the
 run's path.
 
-Removing a run's linked copy of the project and closing its inotify watch take the kernel tens
-of milliseconds (each watch is torn down with a grace period), as long as a trivial snippet's
+Removing a run's folders (its overlay's layer, its home, or, where the kernel refused an
+overlay, its linked copy of the project) and closing an inotify watch take the kernel tens of
+milliseconds (each watch is torn down with a grace period), as long as a trivial snippet's
 whole run. Nothing the build decides waits on them, so one thread undoes them in order, while
 the next snippet runs; `settle()` waits until all are undone (the end of a build, and the exit
 of the process).

@@ -39,7 +39,9 @@ from compression_answers.runner import (
     exec_fresh,
     import_quietly,
     imported_at_top,
+    open_view,
     run_in_child,
+    view_report,
 )
 from compression_answers.seal import protect_this_process, seal_run
 
@@ -57,10 +59,12 @@ class ServerEnded(RuntimeError):
 
 class Started:
     """A run the server started: the child's pid, and the socket its supervisor answers on (the
-    pid, then, once it has killed whatever the child left, the child's wait status)."""
+    pid, then, once it has killed whatever the child left, the child's wait status, and what the
+    run read and wrote in the project: `view`, runner.view_report's)."""
 
     def __init__(self, reply: socket.socket, timeout: float) -> None:
         self.reply = reply
+        self.view: dict | None = None
         self._said = b""
         reply.settimeout(timeout)  # the server may first import what the snippet imports
         try:
@@ -84,14 +88,16 @@ class Started:
     def status(self) -> int:
         """The child's wait status (blocks until the supervisor reports it). Raises ServerEnded
         if the supervisor vanished without reporting."""
-        while self._said.count(b"\n") < 2:
-            data = self.reply.recv(64)
+        while self._said.count(b"\n") < 3:
+            data = self.reply.recv(65536)
             if not data:
                 raise ServerEnded(
                     "the supervisor of a run ended without reporting its child's exit"
                 )
             self._said += data
-        return int(self._said.split()[1])
+        _, status, view, _ = self._said.split(b"\n", 3)
+        self.view = json.loads(view)
+        return int(status)
 
     def stop(self) -> int:
         """Kill the child and all it started; its wait status."""
@@ -251,6 +257,8 @@ def supervise(request: dict, fds: list[int]) -> None:
         reply = socket.socket(fileno=reply_fd)
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        scratch = Path(request["scratch"])
+        view, watch, before = open_view(Path(request["lower"]), scratch, Path(request["layers"]))
         pid = os.fork()
         if pid == 0:
             reply.close()
@@ -282,8 +290,9 @@ def supervise(request: dict, fds: list[int]) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pid, signal.SIGKILL)  # what it left in its group
         kill_descendants()  # and what left the group
+        report = view_report(view, watch, before, scratch)
         with contextlib.suppress(OSError):
-            reply.sendall(f"{status}\n".encode())
+            reply.sendall(f"{status}\n{json.dumps(report)}\n".encode())
     finally:
         os._exit(0)
 

@@ -328,6 +328,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             f"({sum(seconds for _, seconds in current.executed):.2f} s of run time, "
             f"{current.settings.jobs} at a time), {len(current.from_cache)} from cache"
             + (f"; runs {current.seal}" if current.seal else "")
+            + (f"; {current.view}" if current.view else "")
         )
         runs.end()
         self.runs = None

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 
 from compression_answers.disposal import dispose
 from compression_answers.reads import ScratchWatch
+from compression_answers.seal import overlay_project
 from compression_answers.settings import OUTPUT_LIMIT_BYTES
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class Ran:
     seconds: float = 0.0
     complete: bool = True  # whether `read` holds every file the run opened (see reads.py)
     seal: str = ""  # what protected the machine from the run (seal.py), in words
+    view: str = ""  # how the run saw the project: an overlay, or a linked copy (open_view)
     code: str = ""  # the snippet's source as it ran (from the scratch copy)
 
 
@@ -186,7 +188,9 @@ def imported_at_top(code: str) -> list[str]:
 
 
 # A scratch folder's name says which process made it: `<kind>-<pid>-<random>`.
-SCRATCH_NAME = re.compile(r"^(?:snippet|snippet-private|build|python|python-private)-(?P<pid>\d+)-")
+SCRATCH_NAME = re.compile(
+    r"^(?:snippet|snippet-private|snippet-layers|build|python|python-private)-(?P<pid>\d+)-"
+)
 
 
 def scratch_folder(prefix: str) -> Path:
@@ -239,12 +243,36 @@ def scratch_copy(project: Path, prefix: str = "snippet-") -> Path:
     return scratch
 
 
-def linked_copy(pristine: Path) -> Path:
-    """A snippet's scratch tree made of hard links to a build's pristine copy: cheap, and a write
-    to it reaches only that copy (never the checkout), where the diff after the run finds it."""
-    scratch = scratch_folder("snippet-")
-    shutil.copytree(pristine, scratch, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
-    return scratch
+def open_view(lower: Path, scratch: Path, layers: Path) -> tuple[str, ScratchWatch, dict | None]:
+    """In a run's supervisor: the project made visible in the empty folder `scratch`, as an
+    overlay of `lower` (seal.overlay_project: no cost per file) or, where the kernel refuses one,
+    as a linked copy; the kernel's watch on it; and, where the watch could not be set up, the
+    tree's state to compare after the run. The first item says which, in words."""
+    try:
+        view = overlay_project(lower, scratch, layers)
+    except OSError as refused:
+        shutil.copytree(lower, scratch, symlinks=True, copy_function=os.link, dirs_exist_ok=True)
+        view = (
+            f"the project a linked copy of the build's (the kernel refused an overlay: {refused})"
+        )
+    watch = ScratchWatch(scratch).__enter__()
+    return view, watch, None if watch.complete else tree_state(scratch)
+
+
+def view_report(view: str, watch: ScratchWatch, before: dict | None, scratch: Path) -> dict:
+    """In the supervisor, once the run and all it started are gone: what it read and wrote in
+    the project (`written` None where the kernel's watch overflowed: not known)."""
+    watch.stop()
+    if before is not None:
+        written: list[str] | None = changes(before, tree_state(scratch))
+    else:
+        written = watch.changes() if watch.complete else None
+    return {
+        "view": view,
+        "read": sorted(watch.read),
+        "written": written,
+        "complete": watch.complete,
+    }
 
 
 def tree_state(root: Path) -> dict[str, tuple[int, int]]:
@@ -445,7 +473,8 @@ def run_snippet(
 ) -> Ran:
     """What `python <path>`, run from the project's root, prints to stdout; raises SnippetFailed.
 
-    `pristine`, a build's one copy of the project, is linked rather than copied for each run.
+    `pristine`, a build's one copy of the project, is what each run sees, through an overlay of
+    its own (runner.open_view); without it, the run has a copy of its own.
     `server`, a build's fork server, starts the run; without one, a server is started for it.
     `compile_cache`, a build's torch.compile cache, is shared by its runs that set no kernels;
     without it, or for one that does, the run's cache is its own, empty (a reader's first run).
@@ -457,16 +486,13 @@ def run_snippet(
     snippet_file(project, path)
     own_server = server is None
     server = server or ForkServer()
-    scratch = linked_copy(pristine) if pristine is not None else scratch_copy(project)
-    # The code that runs is the scratch copy's: a file saved since the copy was made did not run.
-    code = (scratch / path).read_text(encoding="utf-8")
+    lower = pristine if pristine is not None else scratch_copy(project)
+    # The code that runs is the copy's: a file saved since the copy was made did not run.
+    code = (lower / path).read_text(encoding="utf-8")
+    scratch = scratch_folder("snippet-")  # where its supervisor shows it the project
+    layers = scratch_folder("snippet-layers-")  # the overlay's own: what the run wrote lands here
     private = scratch_folder("snippet-private-")  # its HOME and TMPDIR
-    watch = ScratchWatch(scratch)
     try:
-        watch.__enter__()
-        # The kernel's watch sees every write as it happens; where it could not be set up, the
-        # tree is compared before and after instead.
-        before = None if watch.complete else tree_state(scratch)
         started = time.perf_counter()
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
@@ -474,6 +500,8 @@ def run_snippet(
         request = {
             "path": path,
             "scratch": str(scratch),
+            "lower": str(lower),
+            "layers": str(layers),
             "threads": threads,
             "width": width,
             "fresh": times_itself(code),
@@ -503,7 +531,7 @@ def run_snippet(
                     os.close(fd)
         chunks: dict[int, list[bytes]] = {out_read: [], err_read: [], status_read: []}
         if go_write is None:
-            chunks, status = _collect(child, path, chunks, timeout)
+            chunks, status, view = _collect(child, path, chunks, timeout)
         else:
             try:
                 said = _ready(child, path, status_read, timeout, go_write)
@@ -514,13 +542,12 @@ def run_snippet(
                 with alone():
                     os.write(go_write, GO)
                     os.close(go_write)
-                    chunks, status = _collect(child, path, chunks, left)
+                    chunks, status, view = _collect(child, path, chunks, left)
             else:  # it ended before it measured anything: its exit says why
                 os.close(go_write)
                 chunks[status_read].append(said)
-                chunks, status = _collect(child, path, chunks, left)
+                chunks, status, view = _collect(child, path, chunks, left)
         seconds = time.perf_counter() - started
-        watch.stop()
         stdout, stderr = (
             b"".join(chunks[out_read]),
             b"".join(chunks[err_read]).decode("utf-8", "replace"),
@@ -548,33 +575,34 @@ def run_snippet(
             raise SnippetFailed(
                 f"{path} ran with other kernels than `python {path}` would: {report['kernels']}"
             )
-        if before is not None:
-            written = changes(before, tree_state(scratch))
-        elif not watch.complete:
+        if view is None:
+            raise SnippetFailed(f"{path}: its supervisor did not say what it read and wrote")
+        written = view["written"]
+        if written is None:
             raise SnippetFailed(
                 f"{path}: the kernel's watch on its scratch copy overflowed (too many file "
                 "events): what it wrote cannot be checked. Snippets only print"
             )
-        else:
-            written = watch.changes()
         if written:
             raise SnippetFailed(
                 f"{path} changed the project it ran in: {'; '.join(written)}. Snippets only print"
             )
         text = text_of(stdout, path)
+        # Nothing was written (or the run failed above): what it read is as the copy holds it.
         read = {
-            name: file_hash(scratch / name)
-            for name in sorted(watch.read)
-            if (scratch / name).is_file() and name != path
+            name: file_hash(lower / name)
+            for name in view["read"]
+            if (lower / name).is_file() and name != path
         }
         for name in report["looked for"]:
-            if not (scratch / name).exists():
+            if not (lower / name).exists():
                 read[name] = "absent"  # added later, it would change what the run prints
-        return Ran(text, read, seconds, watch.complete, report.get("seal", ""), code)
+        return Ran(
+            text, read, seconds, view["complete"], report.get("seal", ""), view["view"], code
+        )
     finally:
-        watch.stop()
         # Off the run's path: the next snippet need not wait for the kernel to unlink a tree.
-        for folder in (scratch, private):
+        for folder in (scratch, layers, private, *([] if lower is pristine else [lower])):
             dispose(functools.partial(shutil.rmtree, folder, ignore_errors=True))
         if own_server:
             server.close()
@@ -597,10 +625,11 @@ def _ready(child: Started, path: str, status_read: int, timeout: float, go_write
 
 def _collect(
     child: Started, path: str, chunks: dict[int, list[bytes]], timeout: float
-) -> tuple[dict[int, list[bytes]], int]:
+) -> tuple[dict[int, list[bytes]], int, dict | None]:
     """Read the child's pipes until its supervisor reports its exit and the pipes close, or its
-    time is up; what each pipe gave, and the child's wait status. The supervisor kills what the
-    child left before it reports, so no descendant holds the pipes; the time limit holds anyway."""
+    time is up; what each pipe gave, the child's wait status, and what it read and wrote in the
+    project (runner.view_report). The supervisor kills what the child left before it reports, so
+    no descendant holds the pipes; the time limit holds anyway."""
     deadline = time.monotonic() + timeout
     status = None
     try:
@@ -633,4 +662,4 @@ def _collect(
                         os.close(key.fd)
     finally:
         child.close()
-    return chunks, status if status is not None else -1
+    return chunks, status if status is not None else -1, child.view

@@ -119,6 +119,7 @@ class Runs:
         self.executed: list[tuple[str, float]] = []  # (path, seconds it ran)
         self.from_cache: list[str] = []
         self.seal = ""  # what protected the machine from the runs (seal.py), in words
+        self.view = ""  # how they saw the project (runner.open_view), in words
         # Set by the MkDocs plugin while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
         self._compile_cache: Path | None = None
@@ -192,6 +193,7 @@ class Runs:
         with self.lock:
             self.executed.append((path, ran.seconds))
             self.seal = ran.seal
+            self.view = ran.view
             done, started = len(self.executed) + len(self.from_cache), len(self.futures)
         if self.progress is not None:
             elapsed = time.perf_counter() - self.started

@@ -15,6 +15,11 @@ snippet once reached the checkout through its parent's working folder.
 Where the kernel refuses a namespace (a container that forbids them), the run goes on with the
 scratch copy and the kernel's watch on it alone, and `seal` says so: the runner reports which
 protection was in force, and the tests check that it is the seal here.
+
+The scratch copy itself costs nothing per file: `overlay_project`, in the run's supervisor, lays
+an overlay over an empty folder, with the build's one copy of the project below and a layer of
+the run's own above. Every write lands in that layer (the build's copy is never touched), and
+the mount, in the supervisor's own mount namespace, is gone when the run's last process is.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ MOUNT_ATTR_RDONLY = 0x00000001
 SYS_MOUNT_SETATTR = 442  # x86-64
 PR_SET_DUMPABLE = 4
 SEALED = "sealed: every mount read-only but the run's own folders"
+OVERLAID = "the project an overlay of the build's copy"
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -108,6 +114,25 @@ def seal(writable: list[Path]) -> str:
     except (Refused, OSError) as error:
         return f"not sealed (the kernel refused: {error}); writes are detected in the scratch copy only"
     return SEALED
+
+
+def overlay_project(lower: Path, target: Path, layers: Path) -> str:
+    """In a run's supervisor, before it forks the run: a mount namespace of its own, and in it
+    `target` an overlay of `lower` (read-only below) with its writable layer in `layers`; what
+    is in force, in words. Raises Refused where the kernel refuses the namespace or the mount."""
+    if os.getuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
+        _enter_user_namespace(CLONE_NEWNS)
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
+    if any(mark in str(path) for path in (lower, layers) for mark in ",:\\"):
+        raise Refused(0, f"an overlay's options cannot name {lower} or {layers}")
+    (layers / "upper").mkdir()
+    (layers / "work").mkdir()
+    options = f"lowerdir={lower},upperdir={layers / 'upper'},workdir={layers / 'work'}"
+    _check(
+        _libc.mount(b"overlay", os.fsencode(target), b"overlay", 0, os.fsencode(options)),
+        f"overlay on {target}",
+    )
+    return OVERLAID
 
 
 def seal_run(scratch: Path, private: Path, also: list[Path] | None = None) -> str:
