@@ -140,7 +140,9 @@ def prune_functions(source: str | None = None) -> list[str]:
     ]
 
 
-@functools.lru_cache(maxsize=1024)  # under `mkdocs serve`, an unchanged snippet is parsed once
+# Under `mkdocs serve`, an unchanged snippet is parsed once. Unbounded: a bound below the number
+# of snippets would evict each tree before the next pass over them reads it (every pass a miss).
+@functools.cache
 def _tree(source: str) -> ast.Module:
     return ast.parse(source)
 
@@ -161,12 +163,17 @@ def names_used(source: str) -> set[str]:
 
 def torchao_imports(source: str) -> dict[str, str]:
     """Every name a snippet imports from torchao, with the module it imports it from."""
-    return {
-        alias.name: node.module or ""
+    return dict(_torchao_imports(source))
+
+
+@functools.cache  # a build asks for each snippet's three times (the index, its page, the links)
+def _torchao_imports(source: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (alias.name, node.module or "")
         for node in ast.walk(_tree(source))
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("torchao")
         for alias in node.names
-    }
+    )
 
 
 def torchao_modules(project: Path) -> dict[str, str]:

@@ -174,6 +174,10 @@ def with_other_versions(
     markdown: str, src_uri: str, differences: Sequence[versions.Difference], project: Path
 ) -> str:
     """Under each executed block whose snippet another recorded torch prints differently, say so."""
+    # A block's include line names its snippet's file: a page naming none of these has no note,
+    # and is not parsed again (its text here is not the one the build parsed before).
+    if not any(Path(d.snippet).name in markdown for d in differences):
+        return markdown
     lines = markdown.split("\n")
     for block in reversed(page_rules.executed_includes(markdown, project)):
         found = versions.shown([d for d in differences if d.snippet == block.path])
