@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,15 +139,9 @@ def inside(project: Path, environ: dict[str, str]):
         os.environ.update(saved)
 
 
-def build(project: Path, **env: str) -> Built:
-    """`mkdocs build --strict` in the copy, as the command line runs it (startup, build, shutdown)
-    but in this process: the copy's mkdocs.yml names the installed plugin, and what MkDocs and
-    its plugins log is the build's log. A new interpreter for each build would cost more than the
-    build; `build_in_new_interpreter` is for what only a new interpreter can plant."""
-    from mkdocs.commands.build import build as build_site
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
+@contextlib.contextmanager
+def logged():
+    """What MkDocs and its plugins log meanwhile, as the command line prints it."""
     records = io.StringIO()
     handler = logging.StreamHandler(records)
     handler.setFormatter(logging.Formatter("%(levelname)-8s-  %(message)s"))
@@ -154,26 +149,55 @@ def build(project: Path, **env: str) -> Built:
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
-    returncode = 0
     try:
-        with inside(project, clean_env(**env)):
-            try:
-                config = load_config(config_file=str(project / "mkdocs.yml"), strict=True)
-                config.plugins.on_startup(command="build", dirty=False)
-                try:
-                    build_site(config)
-                finally:
-                    config.plugins.on_shutdown()
-            except MkDocsException as error:  # Abort, a configuration error: the CLI prints it
-                records.write(f"{error}\n")
-                returncode = 1
-            except Exception:  # noqa: BLE001 - a Markdown extension's: the CLI prints its traceback
-                records.write(traceback.format_exc())
-                returncode = 1
+        yield records
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-    return Built(returncode, records.getvalue())
+
+
+def build(project: Path, **env: str) -> Built:
+    """`mkdocs build --strict` in the copy, as the command line runs it (startup, build, shutdown)
+    but in this process: the copy's mkdocs.yml names the installed plugin, and what MkDocs and
+    its plugins log is the build's log. A new interpreter for each build would cost more than the
+    build; `build_in_new_interpreter` is for what only a new interpreter can plant."""
+    return serve(project, [], command="build", **env)[0]
+
+
+def serve(
+    project: Path, edits: list[Callable[[], object]], command: str = "serve", **env: str
+) -> list[Built]:
+    """`mkdocs serve`'s builds in the copy, in this process: the first, then a rebuild after each
+    of `edits` (each reads the configuration again, as serve does, and keeps the plugins' state),
+    each into `site/`. Under "build", the one build of `mkdocs build --strict`."""
+    from mkdocs.commands.build import build as build_site
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    built: list[Built] = []
+    config = None
+    with inside(project, clean_env(**env)):
+        try:
+            for edit in [lambda: None, *edits]:
+                edit()
+                with logged() as records:
+                    returncode = 0
+                    try:
+                        config = load_config(config_file=str(project / "mkdocs.yml"), strict=True)
+                        if not built:
+                            config.plugins.on_startup(command=command, dirty=False)
+                        build_site(config)
+                    except MkDocsException as error:  # Abort, a configuration error
+                        records.write(f"{error}\n")
+                        returncode = 1
+                    except Exception:  # noqa: BLE001 - a Markdown extension's: the CLI prints its traceback
+                        records.write(traceback.format_exc())
+                        returncode = 1
+                built.append(Built(returncode, records.getvalue()))
+        finally:
+            if config is not None:
+                config.plugins.on_shutdown()
+    return built
 
 
 def build_in_new_interpreter(project: Path, **env: str) -> subprocess.CompletedProcess:

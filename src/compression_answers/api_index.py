@@ -198,21 +198,33 @@ def index(project: Path, prune_names: list[str] | None = None) -> dict[str, dict
     configs = (
         sorted(set().union(*(torchao_configs(s) for s in sources.values()))) if sources else []
     )
-    # Each snippet parsed once: what it reaches through torch.nn.utils.prune, and every name it uses.
-    reached = {path: (prune_calls(source), names_used(source)) for path, source in sources.items()}
+    reached = {path: _reached(source) for path, source in sources.items()}
     found: dict[str, dict[str, list[str]]] = {"torch.nn.utils.prune": {}, "quantization": {}}
     for name in prune_names:
         found["torch.nn.utils.prune"][name] = [
-            path for path, (pruned, _) in reached.items() if name in pruned
+            path for path, (pruned, _, _) in reached.items() if name in pruned
         ]
     for name in [*QUANTIZATION_ENTRY_POINTS, *configs]:
-        found["quantization"][name] = [path for path, (_, used) in reached.items() if name in used]
-    qualified = {path: qualified_names(source) for path, source in sources.items()}
+        found["quantization"][name] = [
+            path for path, (_, used, _) in reached.items() if name in used
+        ]
     found[OTHER] = {
-        name: [path for path, names in qualified.items() if name in names]
+        name: [path for path, (_, _, qualified) in reached.items() if name in qualified]
         for name in OTHER_ENTRY_POINTS
     }
     return found
+
+
+# Under `mkdocs serve`, an unchanged snippet's names are found once, not at every rebuild.
+@functools.cache
+def _reached(source: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """What a snippet reaches through torch.nn.utils.prune, every name it uses, and every dotted
+    name it reaches."""
+    return (
+        frozenset(prune_calls(source)),
+        frozenset(names_used(source)),
+        frozenset(qualified_names(source)),
+    )
 
 
 def prune_calls(source: str) -> set[str]:

@@ -34,6 +34,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
 from compression_answers import (
@@ -44,11 +45,13 @@ from compression_answers import (
     page_rules,
     page_transform,
     pages,
+    rendered_pages,
     runs,
     settings,
     versions,
 )
 from compression_answers.fork_server import ForkServer
+from compression_answers.runner import SnippetFailed
 
 log = logging.getLogger("mkdocs.plugins.compression_answers")
 # Where the build writes the notebooks it generates: mkdocs-jupyter reads a notebook from a file.
@@ -84,9 +87,17 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         self.notebook_headers: dict[str, notebook_pages.Header] = {}
         # Starts every run; kept across `mkdocs serve`'s rebuilds, so torch is imported once.
         self.server = ForkServer()
+        # Under `mkdocs serve`, each page's render, handed back while nothing it was rendered from
+        # has changed (rendered_pages.py): a prose edit renders one page, not the whole site.
+        self.rendered = rendered_pages.RenderedPages()
+        self.recording: rendered_pages.Recording | None = None
+        self.site_key = ""  # the build's markdown configuration and files, once per build
+        self.pages_rendered: list[str] = []
+        self.pages_kept: list[str] = []
 
     def on_startup(self, *, command, dirty) -> None:
         self.command = command
+        self.rendered.clear()
 
     def on_shutdown(self) -> None:
         self.server.close()
@@ -112,6 +123,9 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
 
     def on_pre_build(self, *, config) -> None:
         self.pages_seen.clear()
+        self.site_key = ""
+        self.pages_rendered.clear()
+        self.pages_kept.clear()
         self.runs = runs.begin(
             Path(config.config_file_path).parent,
             settings=self.settings,
@@ -249,7 +263,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
 
     # Before other plugins read the page: the build writes its verdict and predictions.
     @event_priority(50)
-    def on_page_markdown(self, markdown, *, page, config, files):
+    def transform_markdown(self, markdown, *, page, config, files):
         assert self.runs is not None and self.site is not None
         self.pages_seen.add(page.file.src_uri)
         source = page.file.content_string  # with front matter: true line numbers
@@ -263,7 +277,54 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             log.warning(str(problem))
         return markdown
 
-    def on_page_content(self, html, *, page, config, files):
+    @event_priority(-100)  # after every plugin has changed the markdown: the render's input
+    def reuse_render(self, markdown, *, page, config, files):
+        """Under `mkdocs serve`, the page's render from an earlier rebuild where nothing it was
+        rendered from has changed; otherwise the render is recorded, to be kept."""
+        assert self.runs is not None
+        # A page MkDocs renders itself (mkdocs-jupyter renders its notebooks its own way).
+        if self.command != "serve" or getattr(page.render, "__func__", None) is not Page.render:
+            return markdown
+        if not self.site_key:
+            self.site_key = rendered_pages.site_key(
+                (config.markdown_extensions, config.mdx_configs, config.validation),
+                ((file.src_uri, file.url) for file in files),
+            )
+        key = rendered_pages.page_key(markdown, page.file.src_uri, page.url, self.site_key)
+        kept = self.rendered.reusable(page.file.src_uri, key, self.output_now)
+        if kept is not None:
+            self.pages_kept.append(page.file.src_uri)
+
+            def render_kept(config, files) -> None:  # as mkdocs-jupyter replaces a page's render
+                rendered_pages.restore(page, kept, files)
+
+            page.render = render_kept
+            return markdown
+        self.recording = rendered_pages.Recording(page.file.src_uri, key, len(self.runs.given))
+        self.recording.__enter__()
+        return markdown
+
+    on_page_markdown = CombinedEvent(transform_markdown, reuse_render)
+
+    def output_now(self, asked: rendered_pages.OutputKey) -> str | None:
+        assert self.runs is not None
+        try:
+            return self.runs.output(*asked)
+        except SnippetFailed:
+            return None
+
+    @event_priority(100)  # before any plugin changes the render's HTML
+    def keep_render(self, html, *, page, config, files):
+        recording, self.recording = self.recording, None
+        if recording is None:
+            return html
+        recording.__exit__()
+        assert self.runs is not None and recording.src_uri == page.file.src_uri
+        self.pages_rendered.append(recording.src_uri)
+        self.rendered.keep(recording, page, dict(self.runs.given[recording.outputs_before :]))
+        return html
+
+    def finish_page(self, html, *, page, config, files):
         assert self.runs is not None
         self.runs.page = None
         # A notebook's page repeats its question page's code and outputs: search finds them there.
@@ -272,6 +333,8 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             page.meta["search"] = {"exclude": True}
         # A long name in a heading or a table breaks between its words, never inside one.
         return line_breaks.names_breakable(html)
+
+    on_page_content = CombinedEvent(keep_render, finish_page)
 
     def on_post_page(self, output, *, page, config):
         """A notebook's page: a header that leads back to its question, and mkdocs-jupyter's
@@ -304,6 +367,9 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         return env
 
     def on_build_error(self, *, error) -> None:
+        if self.recording is not None:
+            self.recording.__exit__()
+            self.recording = None
         runs.end()
 
     def on_post_build(self, *, config) -> None:
@@ -329,6 +395,11 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             f"{current.settings.jobs} at a time), {len(current.from_cache)} from cache"
             + (f"; runs {current.seal}" if current.seal else "")
             + (f"; {current.view}" if current.view else "")
+            + (
+                f"; pages: {len(self.pages_rendered)} rendered, {len(self.pages_kept)} as before"
+                if self.command == "serve"
+                else ""
+            )
         )
         runs.end()
         self.runs = None

@@ -122,6 +122,8 @@ class Runs:
         self.view = ""  # how they saw the project (runner.open_view), in words
         # Set by the MkDocs plugin while a page renders, so that a failure names the page and line.
         self.page: tuple[str, str] | None = None  # (docs/<page>.md, its source)
+        # Every output given, in order, by (path, returncode, width): what a page's render used.
+        self.given: list[tuple[tuple[str, int, int | None], str]] = []
         self._compile_cache: Path | None = None
         self._pristine: Path | None = (
             None  # one copy of the project per build, linked into each run
@@ -138,7 +140,9 @@ class Runs:
 
     def output(self, path: str, returncode: int = 0, width: int | None = None) -> str:
         """What the snippet printed; raises SnippetFailed."""
-        return self.start(path, returncode, width).result().output
+        output = self.start(path, returncode, width).result().output
+        self.given.append(((path, returncode, width), output))
+        return output
 
     def included_outputs(self, source: str, where: str) -> list[tuple[Include, str]]:
         """Each snippet the page `where` (its markdown `source`) includes, with what it printed;
