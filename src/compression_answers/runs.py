@@ -125,9 +125,9 @@ class Runs:
         # Every output given, in order, by (path, returncode, width): what a page's render used.
         self.given: list[tuple[tuple[str, int, int | None], str]] = []
         self._compile_cache: Path | None = None
-        self._pristine: Path | None = (
-            None  # one copy of the project per build, linked into each run
-        )
+        # One copy of the project per build: each run sees it through an overlay (or, where the
+        # kernel refuses one, a copy linked from it).
+        self._pristine: Path | None = None
 
     def start(self, path: str, returncode: int = 0, width: int | None = None) -> Future:
         options = (("returncode", returncode), ("width", width))
@@ -254,7 +254,7 @@ class Runs:
 
         def remove() -> None:
             self.pool.shutdown(wait=True)
-            disposal.settle()  # the runs' own folders first: they are linked from these
+            disposal.settle()  # the runs' own folders first: they lie over these, or link them
             for folder in folders:
                 shutil.rmtree(folder, ignore_errors=True)
 

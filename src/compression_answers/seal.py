@@ -89,14 +89,19 @@ def _enter_user_namespace(flags: int) -> None:
     Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
 
 
+def _enter_mount_namespace() -> None:
+    """A mount namespace of this process's own, whose mounts no other namespace sees."""
+    # Root may have the right to one; elsewhere (or root in a container without it) a user
+    # namespace grants it.
+    if os.getuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
+        _enter_user_namespace(CLONE_NEWNS)
+    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
+
+
 def seal(writable: list[Path]) -> str:
     """In the run's child: the machine read-only but `writable`; what is in force, in words."""
     try:
-        # Root may have the right to a mount namespace of its own; elsewhere (or root in a
-        # container without it) a user namespace grants it.
-        if os.getuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
-            _enter_user_namespace(CLONE_NEWNS)
-        _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
+        _enter_mount_namespace()
         for folder in writable:  # a mount of its own, which stays writable below
             path = os.fsencode(folder)
             _check(_libc.mount(path, path, None, MS_BIND | MS_REC, None), f"bind {folder}")
@@ -120,11 +125,9 @@ def overlay_project(lower: Path, target: Path, layers: Path) -> str:
     """In a run's supervisor, before it forks the run: a mount namespace of its own, and in it
     `target` an overlay of `lower` (read-only below) with its writable layer in `layers`; what
     is in force, in words. Raises Refused where the kernel refuses the namespace or the mount."""
-    if os.getuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
-        _enter_user_namespace(CLONE_NEWNS)
-    _check(_libc.mount(None, b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
     if any(mark in str(path) for path in (lower, layers) for mark in ",:\\"):
         raise Refused(0, f"an overlay's options cannot name {lower} or {layers}")
+    _enter_mount_namespace()
     (layers / "upper").mkdir()
     (layers / "work").mkdir()
     options = f"lowerdir={lower},upperdir={layers / 'upper'},workdir={layers / 'work'}"
