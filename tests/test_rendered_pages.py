@@ -83,9 +83,11 @@ def test_the_keys_name_the_markdown_the_page_and_the_sites_files():
     assert site == rendered_pages.site_key(["toc"], [("b.md", "b/"), ("a.md", "a/")])
     assert site != rendered_pages.site_key(["toc"], [("a.md", "a/")]), "a page removed"
     assert site != rendered_pages.site_key(["toc", "tables"], [("a.md", "a/"), ("b.md", "b/")])
-    key = rendered_pages.page_key("# A", "a.md", "a/", site)
-    assert key != rendered_pages.page_key("# A.", "a.md", "a/", site)
-    assert key != rendered_pages.page_key("# A", "a.md", "a/", "another site")
+    key = rendered_pages.page_key("# A", {"title": "A"}, "a.md", "a/", site)
+    assert key != rendered_pages.page_key("# A.", {"title": "A"}, "a.md", "a/", site)
+    assert key != rendered_pages.page_key("# A", {"title": "B"}, "a.md", "a/", site)
+    assert key != rendered_pages.page_key("# A", {"title": "A"}, "b.md", "b/", site)
+    assert key != rendered_pages.page_key("# A", {"title": "A"}, "a.md", "a/", "another site")
 
 
 def pages_line(log: str) -> tuple[int, int]:

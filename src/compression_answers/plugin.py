@@ -290,7 +290,9 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
                 (config.markdown_extensions, config.mdx_configs, config.validation),
                 ((file.src_uri, file.url) for file in files),
             )
-        key = rendered_pages.page_key(markdown, page.file.src_uri, page.url, self.site_key)
+        key = rendered_pages.page_key(
+            markdown, page.meta, page.file.src_uri, page.url, self.site_key
+        )
         kept = self.rendered.reusable(page.file.src_uri, key, self.output_now)
         if kept is not None:
             self.pages_kept.append(page.file.src_uri)

@@ -4,7 +4,7 @@ rendered from has changed: a prose edit renders the edited page, not every page 
 A render is MkDocs' `Page.render`: the page's HTML, table of contents, title and anchors. What it
 depends on, all of which a kept render is checked against before it is handed back:
 - the page's markdown after every plugin's change (it holds what the build decided from the runs:
-  verdicts, predictions, the home page's table), and the page's own path and URL;
+  verdicts, predictions, the home page's table), its front matter, and its own path and URL;
 - the site: its markdown configuration and every file's path and URL (a link resolves against
   them, or warns);
 - every file the render opened, by size and modification time (a snippet's code, a text included
@@ -20,6 +20,7 @@ import copy
 import dataclasses
 import functools
 import hashlib
+import json
 import logging
 import os
 import sys
@@ -49,9 +50,11 @@ def site_key(markdown_config: object, files: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
-def page_key(markdown: str, src_uri: str, url: str, site: str) -> str:
-    """A page's render key, but for the files it opens and the outputs it is given."""
-    return hashlib.sha256("\0".join((site, src_uri, url, markdown)).encode()).hexdigest()
+def page_key(markdown: str, meta: dict, src_uri: str, url: str, site: str) -> str:
+    """A page's render key, but for the files it opens and the outputs it is given: `meta` is
+    its front matter (a title there is the page's title, and its markdown holds no front matter)."""
+    front = json.dumps(meta, sort_keys=True, default=repr)
+    return hashlib.sha256("\0".join((site, src_uri, url, front, markdown)).encode()).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)
