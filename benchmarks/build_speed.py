@@ -153,9 +153,10 @@ def lighthouse(url: str) -> dict[str, int]:
     return {name: round(category["score"] * 100) for name, category in categories.items()}
 
 
-def heaviest_question_page(site: Path) -> str:
-    """The question page whose HTML weighs most, compressed."""
-    pages = [p for p in site.glob("*/*/index.html") if p.parts[-3] != "notebooks"]
+def heaviest_page(site: Path, notebooks: bool = False) -> str:
+    """The question page (or, with `notebooks`, the notebook's page) whose HTML weighs most,
+    compressed."""
+    pages = [p for p in site.glob("*/*/index.html") if (p.parts[-3] == "notebooks") == notebooks]
     heaviest = max(pages, key=lambda p: len(gzip.compress(p.read_bytes())))
     return f"{heaviest.parent.relative_to(site).as_posix()}/"
 
@@ -399,7 +400,8 @@ def main() -> None:
             return
         say("Lighthouse, mobile profile, on the built site served with gzip:")
         with site_server.served(project / "site") as url:
-            for path in ["", heaviest_question_page(project / "site")]:
+            site = project / "site"
+            for path in ["", heaviest_page(site), heaviest_page(site, notebooks=True)]:
                 scores = lighthouse(url + path)
                 met = all(scores[name] >= least for name, least in LIGHTHOUSE_TARGETS.items())
                 shown = ", ".join(f"{name} {score}" for name, score in scores.items())
