@@ -182,6 +182,7 @@ class SiteContext:
         ):
             self.tab.goto(self.base_url + path)
         self.tab.wait_for_function(SEARCH_READY, polling=50)
+        self.tab.add_style_tag(content=EVERY_CELL_RENDERED)
         return self.visit
 
     def finish(self, failed: bool, output_path: str) -> None:
@@ -218,6 +219,9 @@ def page_id(path: str) -> str:
     return path.strip("/").replace("/", "-") or "home"
 
 
+# A notebook page renders a cell only when it comes near the screen (extra.css): the checks, the
+# screenshots and axe-core look at every cell as a reader who scrolls to it sees it.
+EVERY_CELL_RENDERED = ".jupyter-wrapper .jp-Cell { content-visibility: visible !important; }"
 # What a reader must see without scrolling sideways: each snippet's output (the block before its
 # collapsed source) and each table, with any collapsed block opened first. An output that holds
 # a printed table's rows may scroll inside itself: its rows keep their columns instead.
