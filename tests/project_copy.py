@@ -183,7 +183,9 @@ def serve(
                 with logged() as records:
                     returncode = 0
                     try:
-                        config = load_config(config_file=str(project / "mkdocs.yml"), strict=True)
+                        # `mkdocs serve` as the README runs it, without --strict
+                        strict = True if command == "build" else None
+                        config = load_config(config_file=str(project / "mkdocs.yml"), strict=strict)
                         if not built:
                             config.plugins.on_startup(command=command, dirty=False)
                         build_site(config)

@@ -109,19 +109,6 @@ def test_nothing_imports_markdown_execs_internals():
     assert users == []
 
 
-@pytest.mark.parametrize("command, strict", [("serve", False), ("build", True)])
-def test_serve_shows_a_failing_snippet_in_its_page_while_a_build_stays_strict(command, strict):
-    from types import SimpleNamespace
-
-    from compression_answers.plugin import CompressionAnswersPlugin
-
-    plugin = CompressionAnswersPlugin()
-    errors, warnings = plugin.load_config({})
-    assert errors == [] and warnings == []
-    plugin.on_startup(command=command, dirty=False)
-    assert plugin.on_config(SimpleNamespace(strict=True)).strict is strict
-
-
 def test_the_answer_box_sits_under_the_title_collapsed_with_the_decided_verdict():
     from compression_answers.claims import CAVEAT, Verdict
 

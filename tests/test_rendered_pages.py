@@ -125,3 +125,27 @@ def test_a_prose_edit_under_serve_renders_its_page_only_and_the_site_equals_a_cl
     assert clean.returncode == 0, clean.log
     assert "pages:" not in clean.log, "a build renders every page"
     assert same_site(tmp_path / "served", project / "site") == []
+
+
+def test_serve_rebuilds_through_a_failing_snippet_and_a_page_problem_that_fail_a_build(project):
+    snippet = (project / SNIPPET).read_text()
+    page = (project / PAGE).read_text()
+    builds = serve(
+        project,
+        [
+            lambda: plant(project, SNIPPET, snippet + "raise ValueError('not today')\n"),
+            lambda: plant(project, PAGE, page.replace("## The question", "## A question")),
+        ],
+    )
+    assert [built.returncode for built in builds] == [0, 0, 0], builds[-1].log
+    assert "WARNING" not in builds[0].log, builds[0].log
+    raised, broken = builds[1:]
+    assert "snippets/sample/count.py" in raised.log and "ValueError" in raised.log, raised.log
+    assert "## The question" in broken.log, broken.log
+    # The author sees the traceback where the output would be, and the site is still written.
+    shown = (project / "site/checks/sample/index.html").read_text()
+    assert "ValueError: not today" in shown and "A question" in shown
+
+    strict = build(project, SNIPPET_CACHE="on")
+    assert strict.returncode == 1, strict.log
+    assert "ValueError" in strict.log and "## The question" in strict.log, strict.log

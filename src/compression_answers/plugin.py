@@ -115,10 +115,6 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         # markdown-exec runs as a superfences fence, not as a plugin: its warnings (a snippet that
         # raised) must reach MkDocs's own loggers, where strict mode counts them.
         markdown_exec.patch_loggers(lambda name: logging.getLogger(f"mkdocs.plugins.{name}"))
-        if self.command == "serve":
-            # While writing, a failing snippet shows its traceback in its page and serve keeps
-            # serving; `mkdocs build --strict`, as CI runs it, still fails on it.
-            config.strict = False
         return config
 
     def on_pre_build(self, *, config) -> None:
