@@ -90,11 +90,11 @@ def test_the_keys_name_the_markdown_the_page_and_the_sites_files():
     assert key != rendered_pages.page_key("# A", {"title": "A"}, "a.md", "a/", "another site")
 
 
-def pages_line(log: str) -> tuple[int, int]:
-    found = re.findall(r"pages: (\d+) rendered, (\d+) as before", log)
+def pages_line(log: str) -> tuple[int, int, int]:
+    """Pages rendered, pages as before, and pages indexed for search again."""
+    found = re.findall(r"pages: (\d+) rendered, (\d+) as before, (\d+) indexed for search", log)
     assert found, log
-    rendered, kept = found[-1]
-    return int(rendered), int(kept)
+    return tuple(int(count) for count in found[-1])
 
 
 def test_a_prose_edit_under_serve_renders_its_page_only_and_the_site_equals_a_clean_build(
@@ -114,10 +114,11 @@ def test_a_prose_edit_under_serve_renders_its_page_only_and_the_site_equals_a_cl
     )
     assert [built.returncode for built in builds] == [0, 0, 0, 0], builds[-1].log
     first, prose, unchanged, code = (pages_line(built.log) for built in builds)
-    assert first[1] == 0 and first[0] > 1
-    assert prose == (1, first[0] - 1)
-    assert unchanged == (0, first[0])
-    assert code == (1, first[0] - 1)
+    assert first[1] == 0 and first[0] > 1 and first[2] > 1
+    assert prose == (1, first[0] - 1, 1)  # the hint is not in the notebook
+    assert unchanged == (0, first[0], 0)
+    # The page, and its notebook's page (mkdocs-jupyter renders it), which holds the new output.
+    assert code == (1, first[0] - 1, 2)
     assert "42 0" in (project / "site/checks/sample/index.html").read_text()
 
     (project / "site").rename(tmp_path / "served")

@@ -39,6 +39,7 @@ from mkdocs.utils import get_relative_url
 
 from compression_answers import (
     api_index,
+    kept_search,
     line_breaks,
     notebook_pages,
     notebooks,
@@ -94,10 +95,13 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         self.site_key = ""  # the build's markdown configuration and files, once per build
         self.pages_rendered: list[str] = []
         self.pages_kept: list[str] = []
+        # Under `mkdocs serve`, each page's search entries, kept while its HTML is (kept_search.py).
+        self.search = kept_search.KeptSearch()
 
     def on_startup(self, *, command, dirty) -> None:
         self.command = command
         self.rendered.clear()
+        self.search = kept_search.KeptSearch()
 
     def on_shutdown(self) -> None:
         self.server.close()
@@ -122,6 +126,10 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         self.site_key = ""
         self.pages_rendered.clear()
         self.pages_kept.clear()
+        # Material's search plugin makes a new index in each build's on_config.
+        index = kept_search.search_index(config.plugins.values())
+        if self.command == "serve" and index is not None:
+            self.search.attach(index)
         self.runs = runs.begin(
             Path(config.config_file_path).parent,
             settings=self.settings,
@@ -394,7 +402,8 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
             + (f"; runs {current.seal}" if current.seal else "")
             + (f"; {current.view}" if current.view else "")
             + (
-                f"; pages: {len(self.pages_rendered)} rendered, {len(self.pages_kept)} as before"
+                f"; pages: {len(self.pages_rendered)} rendered, {len(self.pages_kept)} as before, "
+                f"{len(self.search.parsed)} indexed for search again"
                 if self.command == "serve"
                 else ""
             )
