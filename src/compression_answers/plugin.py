@@ -4,7 +4,9 @@ It connects the package to MkDocs' events and holds one build's state on the ins
 every included snippet before the first page renders (`runs`), writes each question page's
 notebook (`notebooks`) and gives the notebook's page a header and shared assets
 (`notebook_pages`), hands each page to `page_transform.render` and logs the problems it returns,
-and after the build reports snippets no page includes and prunes the cache. The path goes one
+and after the build reports snippets no page includes and prunes the cache. Under `mkdocs serve`
+it keeps each page's render (`rendered_pages`) and its search entries (`kept_search`) across
+rebuilds, handed back while nothing they were made from has changed. The path goes one
 way: the plugin calls the package, and nothing in the package calls the plugin.
 
     plugins:
@@ -306,8 +308,9 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
 
             page.render = render_kept
             return markdown
-        self.recording = rendered_pages.Recording(page.file.src_uri, key, len(self.runs.given))
-        self.recording.__enter__()
+        self.recording = rendered_pages.Recording(
+            page.file.src_uri, key, len(self.runs.given)
+        ).start()
         return markdown
 
     on_page_markdown = CombinedEvent(transform_markdown, reuse_render)
@@ -324,7 +327,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
         recording, self.recording = self.recording, None
         if recording is None:
             return html
-        recording.__exit__()
+        recording.stop()
         assert self.runs is not None and recording.src_uri == page.file.src_uri
         self.pages_rendered.append(recording.src_uri)
         self.rendered.keep(recording, page, dict(self.runs.given[recording.outputs_before :]))
@@ -374,7 +377,7 @@ class CompressionAnswersPlugin(BasePlugin[CompressionAnswersConfig]):
 
     def on_build_error(self, *, error) -> None:
         if self.recording is not None:
-            self.recording.__exit__()
+            self.recording.stop()
             self.recording = None
         runs.end()
 

@@ -83,18 +83,25 @@ class Recording:
         self.warnings = 0
         self._handler = _WarningCounter(self)
 
-    def __enter__(self) -> Recording:
+    def start(self) -> Recording:
+        """Start recording (a render spans two MkDocs events: the plugin starts and stops it)."""
         _install_audit_hook()
         _recordings.append(self)
         for logger in _COUNTED_LOGGERS:
             logging.getLogger(logger).addHandler(self._handler)
         return self
 
-    def __exit__(self, *_: object) -> None:
+    def stop(self) -> None:
         for logger in _COUNTED_LOGGERS:
             logging.getLogger(logger).removeHandler(self._handler)
         if self in _recordings:
             _recordings.remove(self)
+
+    def __enter__(self) -> Recording:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
 
 class _WarningCounter(logging.Handler):
